@@ -1,0 +1,98 @@
+// The NASExperiment manifest: one format for `kubectl apply` and `rwenas run`.
+// These types describe a spec after defaults are applied (every field present).
+import type { ObjectiveName } from '../objectives.js';
+import type { NetworkOptions, SpaceName } from '../space.js';
+
+export const API_VERSION = 'rwenas.dev/v1alpha1';
+export const KIND = 'NASExperiment';
+
+export interface SearchSpaceSpec {
+  readonly name: SpaceName;
+  /** Overrides of the final network's size (complexity objective). */
+  readonly final: NetworkOptions;
+  /** Overrides of the RWE proxy network's size. */
+  readonly proxy: NetworkOptions;
+}
+
+export interface ConstraintsSpec {
+  /** Trials above these are infeasible (constrained domination). Absent = unconstrained. */
+  readonly maxParams?: number;
+  readonly maxFlops?: number;
+  readonly maxError?: number;
+}
+
+export type AlgorithmName = 'nsga2' | 'random';
+
+export interface AlgorithmSpec {
+  readonly name: AlgorithmName;
+  /** Even integer >= 4. */
+  readonly populationSize: number;
+  /** Offspring per generation (defaults to populationSize). */
+  readonly offspringSize: number;
+  /** Generations after the initial population (generation 0). */
+  readonly generations: number;
+  readonly crossoverProbability: number;
+  /** Per-gene mutation rate. */
+  readonly mutationRate: number;
+  readonly seed: number;
+  /** Genomes placed in the initial population before random samples. */
+  readonly initialGenomes: readonly string[];
+  /** Hypervolume reference point per objective; absent = fixed from generation 0 and recorded. */
+  readonly referencePoint?: Readonly<Partial<Record<ObjectiveName, number>>>;
+}
+
+export type EvaluationMethod = 'rwe' | 'naswot' | 'rwe+naswot' | 'table';
+
+export interface DatasetSpec {
+  readonly name: 'cifar10';
+  /** `path`: an existing cifar-10-batches-bin directory; `download`: fetch, verify MD5, cache. */
+  readonly source: 'path' | 'download';
+  readonly path: string;
+}
+
+export interface RweSpec {
+  readonly trainSamples: number;
+  readonly validationSamples: number;
+  readonly batchSize: number;
+  /** Which features feed the classifier. */
+  readonly features: 'last-stage' | 'all-stages';
+  readonly classifierEpochs: number;
+  readonly l2: number;
+}
+
+export interface EvaluationSpec {
+  readonly method: EvaluationMethod;
+  readonly dataset: DatasetSpec;
+  readonly rwe: RweSpec;
+  readonly table: { readonly path: string };
+  readonly engine: 'auto' | 'onnx' | 'tfjs';
+  /** Threads per evaluation (ONNX Runtime intra-op). 0 = library default. */
+  readonly threads: number;
+}
+
+export interface ExecutionSpec {
+  readonly parallelism: number;
+  /** 1..16 trials per evaluator Job. */
+  readonly trialsPerJob: number;
+  readonly maxFailedTrials: number;
+  readonly backoffLimit: number;
+  /** A Kubernetes PodTemplateSpec, passed through; the container named `evaluator` gets the command. */
+  readonly template: Readonly<Record<string, unknown>>;
+}
+
+export interface ExperimentSpec {
+  readonly searchSpace: SearchSpaceSpec;
+  readonly objectives: readonly ObjectiveName[];
+  readonly constraints: ConstraintsSpec;
+  readonly algorithm: AlgorithmSpec;
+  readonly evaluation: EvaluationSpec;
+  readonly execution: ExecutionSpec;
+  readonly suspend: boolean;
+}
+
+export interface ExperimentManifest {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: typeof KIND;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly spec: ExperimentSpec;
+}

@@ -1,0 +1,13 @@
+// Objectives are minimised. `error` is percent (lower is better for every estimator);
+// `params` and `flops` are absolute counts of the final network (FLOPs = multiply-accumulates,
+// the NAS-Bench-201 convention).
+export const OBJECTIVE_NAMES = ['error', 'params', 'flops'] as const;
+export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
+export type Objectives = Partial<Record<ObjectiveName, number>>;
+
+export type TrialStatus = 'Succeeded' | 'Failed';
+
+/** What an evaluation returns for one genome. */
+export type Evaluation =
+  | { readonly genome: string; readonly status: 'Succeeded'; readonly objectives: Objectives }
+  | { readonly genome: string; readonly status: 'Failed'; readonly reason: string; readonly objectives?: Objectives };
