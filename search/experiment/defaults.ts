@@ -1,0 +1,50 @@
+// Default values of every NASExperiment spec field that has one. The schema (schema.ts)
+// takes its `default:` values from here, so this typed object and the CRD cannot disagree.
+// Fields without a default: `searchSpace.name` (required), the network size overrides
+// (absent = the space's own default), `constraints.*` (absent = unconstrained),
+// `algorithm.offspringSize` (absent = populationSize) and `algorithm.referencePoint`
+// (absent = fixed from generation 0 and recorded).
+import type { AlgorithmSpec, ExperimentSpec, SearchSpaceSpec } from './spec.js';
+
+export type SpecDefaults = Omit<ExperimentSpec, 'searchSpace' | 'algorithm'> & {
+  readonly searchSpace: Omit<SearchSpaceSpec, 'name'>;
+  readonly algorithm: Omit<AlgorithmSpec, 'offspringSize' | 'referencePoint'>;
+};
+
+export const SPEC_DEFAULTS: SpecDefaults = {
+  searchSpace: { final: {}, proxy: {} },
+  objectives: ['error', 'flops'],
+  constraints: {},
+  algorithm: {
+    name: 'nsga2',
+    populationSize: 20,
+    generations: 10,
+    crossoverProbability: 0.9,
+    mutationRate: 0.2,
+    seed: 0,
+    initialGenomes: [],
+  },
+  evaluation: {
+    method: 'rwe',
+    dataset: { name: 'cifar10', source: 'path', path: '/data/cifar10/cifar-10-batches-bin' },
+    rwe: {
+      trainSamples: 5000,
+      validationSamples: 1000,
+      batchSize: 128,
+      features: 'last-stage',
+      classifierEpochs: 20,
+      l2: 0.0001,
+    },
+    table: { path: '/data/nasbench201/nb201-cifar10.csv' },
+    engine: 'auto',
+    threads: 0,
+  },
+  execution: {
+    parallelism: 4,
+    trialsPerJob: 4,
+    maxFailedTrials: 10,
+    backoffLimit: 2,
+    template: {},
+  },
+  suspend: false,
+};

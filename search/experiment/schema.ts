@@ -1,0 +1,267 @@
+// The one source of truth for the NASExperiment `spec`: a structural OpenAPI v3 schema that
+// is valid as a Kubernetes CRD `openAPIV3Schema` (the operator embeds SPEC_SCHEMA under
+// `properties.spec`), that `rwenas validate` walks, and from which defaults are applied and
+// the README's field table is generated. Cross-field rules are written as CEL
+// (`x-kubernetes-validations`, evaluated by the API server) and, beside each, the same rule in
+// TypeScript (RULE_CHECKS, evaluated by validate.ts): keep the two in step.
+import { OBJECTIVE_NAMES } from '../objectives.js';
+import { SPEC_DEFAULTS as D } from './defaults.js';
+
+export interface CelRule {
+  readonly rule: string;
+  readonly message: string;
+  /** Relative JSON path (from the node carrying the rule) of the field the message is about. */
+  readonly fieldPath?: string;
+}
+
+export interface SchemaNode {
+  readonly type: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  readonly description: string;
+  readonly properties?: Readonly<Record<string, SchemaNode>>;
+  readonly required?: readonly string[];
+  readonly items?: SchemaNode;
+  readonly default?: unknown;
+  readonly enum?: readonly (string | number)[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly minLength?: number;
+  readonly 'x-kubernetes-preserve-unknown-fields'?: true;
+  readonly 'x-kubernetes-list-type'?: 'atomic' | 'set';
+  readonly 'x-kubernetes-validations'?: readonly CelRule[];
+}
+
+/** The TypeScript twin of each CEL rule: `self` is the value at the node carrying the rule. */
+export const RULE_CHECKS = new Map<CelRule, (self: unknown) => boolean>();
+
+function rule<T>(cel: string, message: string, check: (self: T) => boolean, fieldPath?: string): CelRule {
+  const r: CelRule = fieldPath === undefined ? { rule: cel, message } : { rule: cel, message, fieldPath };
+  // A rule's twin may meet values of the wrong type (already reported by the walk): it then passes.
+  RULE_CHECKS.set(r, (self) => {
+    try {
+      return check(self as T);
+    } catch {
+      return true;
+    }
+  });
+  return r;
+}
+
+type Extra = Partial<Omit<SchemaNode, 'type' | 'description'>>;
+const obj = (description: string, properties: Record<string, SchemaNode>, extra: Extra = {}): SchemaNode => ({
+  type: 'object',
+  description,
+  properties,
+  ...extra,
+});
+const int = (description: string, extra: Extra): SchemaNode => ({ type: 'integer', description, ...extra });
+const num = (description: string, extra: Extra): SchemaNode => ({ type: 'number', description, ...extra });
+const str = (description: string, extra: Extra = {}): SchemaNode => ({ type: 'string', description, ...extra });
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function networkOptions(which: string): SchemaNode {
+  return obj(
+    `Size overrides of the ${which}; an absent field takes the search space's own default.`,
+    {
+      channels: int('Initial channels (nb201, darts).', { minimum: 1 }),
+      cells: int('nb201: cells per stage; darts: total cells.', { minimum: 1 }),
+      widthMultiplier: num('mobilenetv3: width multiplier of every layer.', { minimum: 0.1, maximum: 4 }),
+      numClasses: int('Classes of the classifier head.', { minimum: 2 }),
+      inputSize: int('Input image side in pixels (CIFAR-10: 32).', { minimum: 8 }),
+    },
+    { default: {} },
+  );
+}
+
+const objectivesDistinct = rule(
+  'self.all(o, self.exists_one(p, p == o))',
+  'must name 2 or 3 distinct objectives',
+  (self: string[]) => new Set(self).size === self.length,
+);
+const populationEven = rule(
+  'self % 2 == 0',
+  'must be an even integer >= 4',
+  (self: number) => Number.isInteger(self) && self >= 4 && self % 2 === 0,
+);
+const initialGenomesFit = rule(
+  '!has(self.initialGenomes) || size(self.initialGenomes) <= self.populationSize',
+  'must hold at most populationSize genomes',
+  (self: { initialGenomes?: unknown[]; populationSize: number }) =>
+    !Array.isArray(self.initialGenomes) || typeof self.populationSize !== 'number' || self.initialGenomes.length <= self.populationSize,
+  '.initialGenomes',
+);
+const subsetsFit = rule(
+  'self.trainSamples + self.validationSamples <= 50000',
+  'trainSamples + validationSamples must not exceed the 50000 images of the CIFAR-10 train split',
+  (self: { trainSamples: number; validationSamples: number }) =>
+    typeof self.trainSamples !== 'number' || typeof self.validationSamples !== 'number' || self.trainSamples + self.validationSamples <= 50000,
+  '.validationSamples',
+);
+const referencePointMatches = rule(
+  "!has(self.algorithm.referencePoint) || (has(self.algorithm.referencePoint.error) == ('error' in self.objectives) && " +
+    "has(self.algorithm.referencePoint.params) == ('params' in self.objectives) && " +
+    "has(self.algorithm.referencePoint.flops) == ('flops' in self.objectives))",
+  'must give a value for every objective and for no other',
+  (self: { algorithm: { referencePoint?: Record<string, unknown> }; objectives: string[] }) => {
+    const ref = self.algorithm.referencePoint;
+    if (!isObj(ref) || !Array.isArray(self.objectives)) return true;
+    return OBJECTIVE_NAMES.every((o) => (o in ref) === self.objectives.includes(o));
+  },
+  '.algorithm.referencePoint',
+);
+const tableNeedsNb201 = rule(
+  "self.evaluation.method != 'table' || self.searchSpace.name == 'nb201'",
+  "method table needs searchSpace.name nb201 (the table holds NAS-Bench-201 cells)",
+  (self: { evaluation: { method: string }; searchSpace: { name: string } }) =>
+    self.evaluation.method !== 'table' || self.searchSpace.name === 'nb201',
+  '.evaluation.method',
+);
+
+const A = D.algorithm;
+const E = D.evaluation;
+const X = D.execution;
+
+export const SPEC_SCHEMA: SchemaNode = obj(
+  'A multi-objective neural architecture search: what to search, what to minimise, how to search, how to evaluate a candidate, and where to run evaluations.',
+  {
+    searchSpace: obj(
+      'The search space and the sizes of the networks built from a genome.',
+      {
+        name: str('Search space: nb201 (NAS-Bench-201 cell), darts (DARTS normal and reduction cells) or mobilenetv3 (Once-for-All style macro space).', {
+          enum: ['nb201', 'darts', 'mobilenetv3'],
+        }),
+        final: networkOptions('final network, whose params and FLOPs are the complexity objectives'),
+        proxy: networkOptions('small proxy network that RWE and NASWOT run'),
+      },
+      { required: ['name'] },
+    ),
+    objectives: {
+      type: 'array',
+      description: 'Objectives to minimise, 2 or 3 distinct of: error (percent, from the evaluation method), params and flops (absolute counts of the final network; FLOPs = multiply-accumulates).',
+      items: str('One objective.', { enum: [...OBJECTIVE_NAMES] }),
+      minItems: 2,
+      maxItems: 3,
+      default: [...D.objectives],
+      'x-kubernetes-list-type': 'set',
+      'x-kubernetes-validations': [objectivesDistinct],
+    },
+    constraints: obj(
+      'Upper bounds; a trial above any is infeasible (constrained domination). An absent bound is no constraint.',
+      {
+        maxParams: num('Maximum parameters of the final network.', { minimum: 0 }),
+        maxFlops: num('Maximum FLOPs (multiply-accumulates) of the final network.', { minimum: 0 }),
+        maxError: num('Maximum error in percent.', { minimum: 0, maximum: 100 }),
+      },
+      { default: {} },
+    ),
+    algorithm: obj(
+      'The search algorithm and its settings.',
+      {
+        name: str('nsga2 (NSGA-II, Deb et al. 2002) or random (random search baseline).', { enum: ['nsga2', 'random'], default: A.name }),
+        populationSize: int('Population size; an even integer >= 4.', {
+          minimum: 4,
+          default: A.populationSize,
+          'x-kubernetes-validations': [populationEven],
+        }),
+        offspringSize: int('Offspring evaluated per generation; absent = populationSize.', { minimum: 2 }),
+        generations: int('Generations after the initial population (generation 0); 0 evaluates only the initial population.', {
+          minimum: 0,
+          default: A.generations,
+        }),
+        crossoverProbability: num('Probability that a pair of parents is recombined (otherwise copied before mutation).', {
+          minimum: 0,
+          maximum: 1,
+          default: A.crossoverProbability,
+        }),
+        mutationRate: num('Per-gene mutation probability (at least one gene always changes).', { minimum: 0, maximum: 1, default: A.mutationRate }),
+        seed: int('Seed of every random choice of the search and of the random weights; the same seed gives the same front.', {
+          minimum: 0,
+          maximum: 4294967295,
+          default: A.seed,
+        }),
+        initialGenomes: {
+          type: 'array',
+          description: "Genomes (in the space's notation) placed in the initial population before random samples.",
+          items: str('One genome.'),
+          default: [...A.initialGenomes],
+        },
+        referencePoint: obj(
+          'Hypervolume reference point, one value per objective; absent = fixed from generation 0 and recorded in the results.',
+          {
+            error: num('Reference error in percent.', {}),
+            params: num('Reference parameter count.', {}),
+            flops: num('Reference FLOPs.', {}),
+          },
+        ),
+      },
+      { default: {}, 'x-kubernetes-validations': [initialGenomesFit] },
+    ),
+    evaluation: obj(
+      'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
+      {
+        method: str('rwe (Random-Weight Evaluation), naswot (training-free score), rwe+naswot (their rank combination) or table (NAS-Bench-201 lookup, nb201 only).', {
+          enum: ['rwe', 'naswot', 'rwe+naswot', 'table'],
+          default: E.method,
+        }),
+        dataset: obj(
+          'The data set that RWE and NASWOT read (train split only; the test split is never used by search).',
+          {
+            name: str('Data set.', { enum: ['cifar10'], default: E.dataset.name }),
+            source: str('path: read an existing cifar-10-batches-bin directory; download: fetch the official archive, verify its MD5 and cache it at path.', {
+              enum: ['path', 'download'],
+              default: E.dataset.source,
+            }),
+            path: str('Directory of the CIFAR-10 binary batches (or the cache directory for download).', { minLength: 1, default: E.dataset.path }),
+          },
+          { default: {} },
+        ),
+        rwe: obj(
+          'Random-Weight Evaluation settings.',
+          {
+            trainSamples: int('Images from the train split that train the last-layer classifier.', { minimum: 10, default: E.rwe.trainSamples }),
+            validationSamples: int('Disjoint images from the train split on which the classifier error is measured.', {
+              minimum: 10,
+              default: E.rwe.validationSamples,
+            }),
+            batchSize: int('Images per forward pass.', { minimum: 1, maximum: 4096, default: E.rwe.batchSize }),
+            features: str('Which random features feed the classifier: last-stage (globally pooled last stage) or all-stages (each stage pooled, concatenated).', {
+              enum: ['last-stage', 'all-stages'],
+              default: E.rwe.features,
+            }),
+            classifierEpochs: int('Training epochs of the softmax classifier.', { minimum: 1, default: E.rwe.classifierEpochs }),
+            l2: num('L2 penalty of the classifier weights.', { minimum: 0, default: E.rwe.l2 }),
+          },
+          { default: {}, 'x-kubernetes-validations': [subsetsFit] },
+        ),
+        table: obj(
+          'Settings of the table method.',
+          { path: str('CSV with the columns of nb201-cifar10.csv (index, arch, test_acc_200ep, test_acc_12ep); error = 100 - test_acc_200ep.', { minLength: 1, default: E.table.path }) },
+          { default: {} },
+        ),
+        engine: str('Engine that runs the networks: onnx (ONNX Runtime), tfjs (TensorFlow.js) or auto.', { enum: ['auto', 'onnx', 'tfjs'], default: E.engine }),
+        threads: int('Threads per evaluation (ONNX Runtime intra-op); 0 = the library default.', { minimum: 0, maximum: 1024, default: E.threads }),
+      },
+      { default: {} },
+    ),
+    execution: obj(
+      'Where and how evaluations run (Kubernetes Jobs under the operator; worker threads under rwenas run).',
+      {
+        parallelism: int('Evaluator Jobs running at a time.', { minimum: 1, default: X.parallelism }),
+        trialsPerJob: int('Trials evaluated by one Job, 1 to 16.', { minimum: 1, maximum: 16, default: X.trialsPerJob }),
+        maxFailedTrials: int('Failed trials tolerated before the experiment fails.', { minimum: 0, default: X.maxFailedTrials }),
+        backoffLimit: int('Retries of a failed evaluator Job before its trials are Failed.', { minimum: 0, default: X.backoffLimit }),
+        template: {
+          type: 'object',
+          description: 'A Kubernetes PodTemplateSpec for evaluator pods (image, resources such as nvidia.com/gpu, nodeSelector, tolerations, volumes); the container named evaluator gets the command.',
+          default: {},
+          'x-kubernetes-preserve-unknown-fields': true,
+        },
+      },
+      { default: {} },
+    ),
+    suspend: { type: 'boolean', description: 'When true, no new evaluations start; false resumes.', default: D.suspend },
+  },
+  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201] },
+);
