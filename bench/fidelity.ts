@@ -1,0 +1,167 @@
+// `npm run bench:fidelity [-- options]`: how well each estimator ranks architectures against
+// trained accuracy — NAS-Bench-201 (two disjoint seeded samples: `tune` chooses settings and
+// constants, `confirm` checks them) and the 200 NAS-Bench-301 DARTS architectures (split in
+// two halves the same way). Prints Kendall τ / Spearman ρ with 95% bootstrap intervals per
+// seed, the spread over seeds and seconds per architecture. Figures are printed, never asserted.
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { dataDir, loadNb201, loadNb301, split, type Architecture, type Split } from './lib/groundtruth.js';
+import { MeasurementCache, type BenchSpace, type Probe } from './lib/probe.js';
+import { markdownTable, summarise, type Series } from './lib/report.js';
+import { combineScore, fitCombination, meanRank } from './lib/combine.js';
+import { makeProbes, PROBE_NAMES, COMBINATIONS } from './fidelity-probes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    space: { type: 'string', default: 'nb201,darts' },
+    size: { type: 'string' },
+    seeds: { type: 'string', default: '1,2' },
+    probes: { type: 'string', default: 'reference,complexity,rwe' },
+    data: { type: 'string' },
+    cache: { type: 'string', default: join('out', 'fidelity', 'measurements.jsonl') },
+    'no-cache': { type: 'boolean', default: false },
+    samples: { type: 'string', default: 'tune,confirm' },
+    resamples: { type: 'string', default: '1000' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`usage: npm run bench:fidelity -- [--quick] [--space nb201,darts] [--size N] [--seeds 1,2]
+  [--probes ${PROBE_NAMES.join(',')}] [--samples tune,confirm] [--data DIR] [--cache FILE | --no-cache]
+--quick: 30 architectures per sample (smoke run); --size: architectures per NB201 sample (default 200).`);
+  process.exit(0);
+}
+
+function intList(text: string, flag: string): number[] {
+  const out = text.split(',').map((s) => Number(s.trim()));
+  if (out.some((n) => !Number.isInteger(n))) throw new Error(`--${flag}: expected comma-separated integers, got ${text}`);
+  return out;
+}
+
+const seeds = intList(args.seeds, 'seeds');
+const size = args.size ? intList(args.size, 'size')[0] : args.quick ? 30 : 200;
+const spaces = args.space.split(',') as BenchSpace[];
+for (const s of spaces) if (s !== 'nb201' && s !== 'darts') throw new Error(`--space: expected nb201 and/or darts, got ${s}`);
+const wantedSamples = args.samples.split(',') as ('tune' | 'confirm')[];
+const dir = dataDir(args.data);
+const cache = new MeasurementCache(args['no-cache'] ? undefined : args.cache);
+const probes: Probe[] = await makeProbes(args.probes.split(','));
+
+// Fixed sampling seeds: the samples must not move when estimator seeds change.
+function samples(space: BenchSpace): Split {
+  if (space === 'nb201') return split(loadNb201(dir), size, 201);
+  // NB301 has 200 architectures: halves of 100 (or `size` each in quick mode).
+  return split(loadNb301(dir), Math.min(size, 100), 301);
+}
+
+async function measureAll(space: BenchSpace, probe: Probe, archs: readonly Architecture[], seed: number) {
+  const out = [];
+  let done = 0;
+  for (const arch of archs) {
+    let m = cache.get(probe.name, space, seed, arch.genome);
+    if (!m) {
+      try {
+        const r = await probe.measure(space, arch, seed);
+        m = { probe: probe.name, space, seed, genome: arch.genome, ...r };
+      } catch (err) {
+        m = { probe: probe.name, space, seed, genome: arch.genome, error: (err as Error).message };
+        console.error(`  ${probe.name} ${space} seed ${seed}: ${arch.genome}: ${m.error}`);
+      }
+      cache.put(m);
+    }
+    out.push({ arch, m });
+    done++;
+    if (probe.seeded && done % 20 === 0) process.stderr.write(`  ${probe.name} ${space} seed ${seed}: ${done}/${archs.length}\n`);
+  }
+  return out;
+}
+
+for (const space of spaces) {
+  const split = samples(space);
+  const series: Series[] = [];
+  const bySample = new Map<string, Map<string, Map<number, { score: number[]; acc: number[]; seconds: number }>>>();
+  for (const probe of probes.filter((p) => p.spaces.includes(space))) {
+    for (const seed of probe.seeded ? seeds : [seeds[0]]) {
+      for (const sample of wantedSamples) {
+        const results = await measureAll(space, probe, split[sample], seed);
+        const names = new Set(results.flatMap((r) => Object.keys(r.m.scores ?? {})));
+        for (const name of names) {
+          const ok = results.filter((r) => r.m.scores && Number.isFinite(r.m.scores[name]));
+          const seconds = ok.map((r) => r.m.seconds).filter((s): s is number => typeof s === 'number' && Number.isFinite(s));
+          const scores = ok.map((r) => r.m.scores![name]);
+          const accuracy = ok.map((r) => r.arch.accuracy);
+          series.push({
+            estimator: name,
+            sample,
+            seed,
+            scores,
+            accuracy,
+            secondsPerArch: seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : NaN,
+            failed: results.length - ok.length,
+          });
+          // Keep full vectors (NaN for failures) aligned by architecture for combinations.
+          const aligned = results.map((r) => r.m.scores?.[name] ?? NaN);
+          const s = bySample.get(sample) ?? new Map();
+          const e = s.get(name) ?? new Map();
+          e.set(seed, { score: aligned, acc: results.map((r) => r.arch.accuracy), seconds: series[series.length - 1].secondsPerArch });
+          s.set(name, e);
+          bySample.set(sample, s);
+        }
+      }
+    }
+  }
+  series.push(...combinations(space, bySample));
+  const rows = summarise(series, Number(args.resamples));
+  const order = [...new Set(series.map((s) => s.estimator))];
+  rows.sort((a, b) => order.indexOf(a.estimator) - order.indexOf(b.estimator) || (a.sample === 'tune' ? -1 : 1));
+  console.log(`\n## ${space === 'nb201' ? 'NAS-Bench-201 (CIFAR-10, 200-epoch test accuracy)' : 'NAS-Bench-301 (DARTS, validation accuracy)'}: ${split.tune.length} + ${split.confirm.length} architectures, seeds ${seeds.join(', ')}\n`);
+  console.log(markdownTable(rows));
+}
+for (const p of probes) await p.close?.();
+
+/**
+ * Combination estimators: a linear mix of two z-scored scores whose constants and weight are
+ * fitted on `tune` (all seeds) and applied unchanged to `confirm`; and, for reference, the
+ * population mean rank (not usable per trial).
+ */
+function combinations(space: BenchSpace, bySample: Map<string, Map<string, Map<number, { score: number[]; acc: number[]; seconds: number }>>>): Series[] {
+  const out: Series[] = [];
+  const tune = bySample.get('tune');
+  for (const [a, b] of COMBINATIONS) {
+    const runsOf = (sample: string) => {
+      const s = bySample.get(sample);
+      const ea = s?.get(a);
+      const eb = s?.get(b);
+      if (!ea || !eb) return [];
+      return seeds.flatMap((seed) => {
+        const ra = ea.get(seed) ?? ea.get(seeds[0]);
+        const rb = eb.get(seed) ?? eb.get(seeds[0]);
+        if (!ra || !rb) return [];
+        const keep = ra.score.map((v, i) => Number.isFinite(v) && Number.isFinite(rb.score[i]));
+        const f = (xs: number[]) => xs.filter((_, i) => keep[i]);
+        // Both scores come from passes already paid for; count the dearer (they may share one).
+        const paid = [ra.seconds, rb.seconds].filter(Number.isFinite);
+        const seconds = paid.length ? Math.max(...paid) : NaN;
+        return [{ seed, a: f(ra.score), b: f(rb.score), accuracy: f(ra.acc), failed: keep.filter((k) => !k).length, seconds }];
+      });
+    };
+    if (!tune) continue;
+    const tuneRuns = runsOf('tune');
+    if (tuneRuns.length === 0) continue;
+    const fit = fitCombination(tuneRuns);
+    const label = `${a} + ${fit.weight}·${b}`;
+    console.error(
+      `${space}: ${label}: z-constants ${a} mean ${fit.a.mean.toPrecision(6)} sd ${fit.a.sd.toPrecision(6)}, ${b} mean ${fit.b.mean.toPrecision(6)} sd ${fit.b.sd.toPrecision(6)}; tune τ ${fit.tuneTau.toFixed(3)}`,
+    );
+    for (const sample of wantedSamples) {
+      for (const r of runsOf(sample)) {
+        const common = { sample, seed: r.seed, accuracy: r.accuracy, secondsPerArch: r.seconds, failed: r.failed };
+        out.push({ ...common, estimator: label, scores: r.a.map((v, i) => combineScore(fit, v, r.b[i])) });
+        out.push({ ...common, estimator: `meanrank(${a}, ${b})`, scores: meanRank(r.a, r.b) });
+      }
+    }
+  }
+  return out;
+}
