@@ -34,9 +34,12 @@ export interface SchemaNode {
 
 /** The TypeScript twin of each CEL rule: `self` is the value at the node carrying the rule. */
 export const RULE_CHECKS = new Map<CelRule, (self: unknown) => boolean>();
+/** Relative paths each rule reads: the validator runs it only when none of them has a problem. */
+export const RULE_USES = new Map<CelRule, readonly string[]>();
 
-function rule<T>(cel: string, message: string, check: (self: T) => boolean, fieldPath?: string): CelRule {
+function rule<T>(cel: string, message: string, check: (self: T) => boolean, fieldPath?: string, uses: readonly string[] = []): CelRule {
   const r: CelRule = fieldPath === undefined ? { rule: cel, message } : { rule: cel, message, fieldPath };
+  RULE_USES.set(r, uses);
   // A rule's twin may meet values of the wrong type (already reported by the walk): it then passes.
   RULE_CHECKS.set(r, (self) => {
     try {
@@ -91,6 +94,7 @@ const initialGenomesFit = rule(
   (self: { initialGenomes?: unknown[]; populationSize: number }) =>
     !Array.isArray(self.initialGenomes) || typeof self.populationSize !== 'number' || self.initialGenomes.length <= self.populationSize,
   '.initialGenomes',
+  ['.initialGenomes', '.populationSize'],
 );
 const subsetsFit = rule(
   'self.trainSamples + self.validationSamples <= 50000',
@@ -98,6 +102,7 @@ const subsetsFit = rule(
   (self: { trainSamples: number; validationSamples: number }) =>
     typeof self.trainSamples !== 'number' || typeof self.validationSamples !== 'number' || self.trainSamples + self.validationSamples <= 50000,
   '.validationSamples',
+  ['.trainSamples', '.validationSamples'],
 );
 const referencePointMatches = rule(
   "!has(self.algorithm.referencePoint) || (has(self.algorithm.referencePoint.error) == ('error' in self.objectives) && " +
@@ -110,6 +115,7 @@ const referencePointMatches = rule(
     return OBJECTIVE_NAMES.every((o) => (o in ref) === self.objectives.includes(o));
   },
   '.algorithm.referencePoint',
+  ['.algorithm.referencePoint', '.objectives'],
 );
 const tableNeedsNb201 = rule(
   "self.evaluation.method != 'table' || self.searchSpace.name == 'nb201'",
@@ -117,6 +123,7 @@ const tableNeedsNb201 = rule(
   (self: { evaluation: { method: string }; searchSpace: { name: string } }) =>
     self.evaluation.method !== 'table' || self.searchSpace.name === 'nb201',
   '.evaluation.method',
+  ['.evaluation.method', '.searchSpace.name'],
 );
 
 const A = D.algorithm;

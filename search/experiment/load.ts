@@ -1,0 +1,90 @@
+// From manifest text to a defaulted, validated ExperimentManifest. Pure (no file access): the
+// caller reads the file and passes its name for messages. Order: YAML -> --set overrides ->
+// defaults -> validation, and every problem found is reported, one line each.
+import { parseDocument } from 'yaml';
+import { applySet } from './set.js';
+import { API_VERSION, KIND, type ExperimentManifest } from './spec.js';
+import { applyDefaults, shown, validateSpec, type GenomeCheck } from './validate.js';
+
+export class ManifestError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ManifestError';
+  }
+}
+
+export interface LoadOptions {
+  /** `PATH=VALUE` overrides, applied in order. */
+  readonly sets?: readonly string[];
+  /** Validates initial genomes with the space's parser. */
+  readonly checkGenome?: GenomeCheck;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// Kubernetes object names: DNS-1123 subdomain.
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const TOP = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
+const META = ['name', 'namespace', 'labels', 'annotations'];
+
+/** Parses YAML text into a plain object; syntax errors become `source:line:col: message`. */
+export function parseYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ManifestError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${source}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split(/ at line \d+|\n/)[0]}`;
+      }),
+    );
+  }
+  return doc.toJS();
+}
+
+function metadataProblems(meta: unknown): string[] {
+  if (meta === undefined) return ['metadata: required (a mapping with at least name)'];
+  if (!isObj(meta)) return [`metadata: must be a mapping, got ${shown(meta)}`];
+  const problems: string[] = [];
+  for (const key of Object.keys(meta)) if (!META.includes(key)) problems.push(`metadata.${key}: unknown field (expected one of: ${META.join(', ')})`);
+  if (typeof meta.name !== 'string' || meta.name.length > 253 || !NAME.test(meta.name)) {
+    problems.push(`metadata.name: must be a lowercase DNS name (letters, digits, '-', '.'; at most 253), got ${shown(meta.name)}`);
+  }
+  if (meta.namespace !== undefined && (typeof meta.namespace !== 'string' || !NAME.test(meta.namespace))) {
+    problems.push(`metadata.namespace: must be a lowercase DNS label, got ${shown(meta.namespace)}`);
+  }
+  for (const key of ['labels', 'annotations']) {
+    const m = meta[key];
+    if (m !== undefined && (!isObj(m) || Object.values(m).some((v) => typeof v !== 'string'))) {
+      problems.push(`metadata.${key}: must be a mapping of strings, got ${shown(m)}`);
+    }
+  }
+  return problems;
+}
+
+/** Applies overrides and defaults to a parsed manifest and validates it; throws ManifestError with all problems. */
+export function resolveManifest(parsed: unknown, options: LoadOptions = {}): ExperimentManifest {
+  if (!isObj(parsed)) throw new ManifestError([`manifest: must be a mapping (a NASExperiment object), got ${shown(parsed)}`]);
+  const doc = structuredClone(parsed);
+  const problems: string[] = [];
+  for (const assignment of options.sets ?? []) {
+    try {
+      applySet(doc, assignment);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (doc.apiVersion !== API_VERSION) problems.push(`apiVersion: must be ${API_VERSION}, got ${shown(doc.apiVersion)}`);
+  if (doc.kind !== KIND) problems.push(`kind: must be ${KIND}, got ${shown(doc.kind)}`);
+  for (const key of Object.keys(doc)) if (!TOP.includes(key)) problems.push(`${key}: unknown field (expected one of: ${TOP.join(', ')})`);
+  problems.push(...metadataProblems(doc.metadata));
+  if (doc.spec === undefined || doc.spec === null) problems.push('spec: required (a mapping with at least searchSpace.name)');
+  const spec = applyDefaults(doc.spec ?? undefined);
+  if (spec !== undefined) problems.push(...validateSpec(spec, options.checkGenome));
+  if (problems.length > 0) throw new ManifestError(problems);
+  // `status` (as `kubectl get -o yaml` prints it) is accepted and dropped: it is not input.
+  return { apiVersion: API_VERSION, kind: KIND, metadata: doc.metadata as ExperimentManifest['metadata'], spec: spec as ExperimentManifest['spec'] };
+}
+
+/** Manifest text (YAML) to a validated manifest; `source` names the file in messages. */
+export function loadManifest(text: string, source: string, options: LoadOptions = {}): ExperimentManifest {
+  return resolveManifest(parseYaml(text, source), options);
+}
