@@ -215,7 +215,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
         dataset: obj(
           'The data set that RWE and NASWOT read (train split only; the test split is never used by search).',
           {
-            name: str('Data set.', { enum: ['cifar10'], default: E.dataset.name }),
+            name: str('Data set: cifar10 (CIFAR-10, 32x32, 10 classes).', { enum: ['cifar10'], default: E.dataset.name }),
             source: str('path: read an existing cifar-10-batches-bin directory; download: fetch the official archive, verify its MD5 and cache it at path.', {
               enum: ['path', 'download'],
               default: E.dataset.source,
