@@ -41,6 +41,11 @@ export type Op =
   /** Broadcast multiply of a [C,H,W] tensor by a [C,1,1] gate (squeeze-excite). */
   | { readonly kind: 'mul' }
   | { readonly kind: 'concat' }
+  /**
+   * Zeros shaped like its one input (NAS-Bench-201's `none`: a cell node all of whose
+   * incoming edges are `none`). No params, no FLOPs; executors may lower it as x*0.
+   */
+  | { readonly kind: 'zero' }
   /** Output shape [C,1,1]. */
   | { readonly kind: 'globalavgpool' }
   /** Flattens its input, then a fully connected layer. */
