@@ -1,0 +1,132 @@
+// Leader election on a coordination.k8s.io Lease, as client-go's leaderelection does it:
+// a candidate takes the lease when its holder has not renewed it for leaseDuration (measured
+// on the candidate's own clock from when it last saw the record change, so clock skew does
+// not matter); the leader renews every retryPeriod and gives up if it cannot renew within
+// renewDeadline. Writes carry the resourceVersion, so two candidates cannot both win.
+import * as k8s from '@kubernetes/client-node';
+import { apiStatus, type Kube } from './kube.js';
+import type { Logger } from 'winston';
+import { sleep } from './workqueue.js';
+
+export interface LeaderOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export class LeaderElector {
+  private observedRecord = '';
+  private observedAt = 0;
+  private leading = false;
+  private lastRenew = 0;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly kube: Kube,
+    private readonly o: LeaderOptions,
+    private readonly log: Logger,
+    private readonly onStart: () => void,
+    private readonly onStop: () => void,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let ok = false;
+      try {
+        ok = await this.tryAcquireOrRenew();
+      } catch (err) {
+        this.log.warn('lease request failed', { error: String(err) });
+      }
+      if (ok) {
+        this.lastRenew = Date.now();
+        if (!this.leading && !this.stopped) {
+          this.leading = true;
+          this.log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+          this.onStart();
+        }
+      } else if (this.leading && Date.now() - this.lastRenew > this.o.renewDeadlineMs) {
+        this.leading = false;
+        this.log.error('lost leadership: could not renew the lease in time', { identity: this.o.identity });
+        this.onStop();
+      }
+      await sleep(this.o.retryPeriodMs);
+    }
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = new Date();
+    const durationS = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
+    let lease: k8s.V1Lease;
+    try {
+      lease = await this.kube.getLease(this.o.namespace, this.o.name);
+    } catch (err) {
+      if (apiStatus(err) !== 404) throw err;
+      await this.kube.createLease(this.o.namespace, {
+        metadata: { name: this.o.name, namespace: this.o.namespace },
+        spec: {
+          holderIdentity: this.o.identity,
+          leaseDurationSeconds: durationS,
+          acquireTime: new k8s.V1MicroTime(now.getTime()),
+          renewTime: new k8s.V1MicroTime(now.getTime()),
+          leaseTransitions: 0,
+        },
+      });
+      return true;
+    }
+    const spec = lease.spec ?? {};
+    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.leaseDurationSeconds]);
+    if (record !== this.observedRecord) {
+      this.observedRecord = record;
+      this.observedAt = now.getTime();
+    }
+    const holder = spec.holderIdentity ?? '';
+    const mine = holder === this.o.identity;
+    const heldMs = (spec.leaseDurationSeconds ?? durationS) * 1000;
+    if (!mine && holder !== '' && this.observedAt + heldMs > now.getTime()) return false;
+    lease.spec = {
+      ...spec,
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: durationS,
+      renewTime: new k8s.V1MicroTime(now.getTime()),
+      acquireTime: mine ? spec.acquireTime : new k8s.V1MicroTime(now.getTime()),
+      leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+    };
+    try {
+      await this.kube.updateLease(this.o.namespace, lease);
+    } catch (err) {
+      if (apiStatus(err) === 409) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  /** Stops campaigning; a leader hands the lease back so a standby takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop?.catch(() => {});
+    if (!this.leading) return;
+    this.leading = false;
+    try {
+      const lease = await this.kube.getLease(this.o.namespace, this.o.name);
+      if (lease.spec?.holderIdentity === this.o.identity) {
+        lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new k8s.V1MicroTime(Date.now()) };
+        await this.kube.updateLease(this.o.namespace, lease);
+        this.log.info('released the lease', { identity: this.o.identity });
+      }
+    } catch (err) {
+      this.log.warn('could not release the lease', { error: String(err) });
+    }
+  }
+}

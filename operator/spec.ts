@@ -1,0 +1,54 @@
+// From an experiment object as the API server stored it to what the operator acts on: the
+// defaulted, validated spec; the engine settings; and digests of the fields that are fixed
+// once the experiment has started (all but generations, parallelism, maxFailedTrials and
+// suspend), so a later change to them is noticed and refused.
+import { createHash } from 'node:crypto';
+import type { EngineSettings } from '../search/engine.js';
+import { canonicalJson } from '../search/engine-state.js';
+import type { ExperimentSpec } from '../search/experiment/spec.js';
+import { applyDefaults, validateSpec } from '../search/experiment/validate.js';
+import { spaceByName } from '../search/spaces/index.js';
+
+/** Spec fields that may change while an experiment runs. */
+export const MUTABLE_FIELDS = ['algorithm.generations', 'execution.parallelism', 'execution.maxFailedTrials', 'suspend'] as const;
+
+export type Resolved = { ok: true; spec: ExperimentSpec; settings: EngineSettings } | { ok: false; problems: string[] };
+
+/** Defaults, schema and semantic validation (the genomes of initialGenomes parse in their space). */
+export function resolveSpec(raw: unknown): Resolved {
+  const spec = applyDefaults(raw ?? {}) as Record<string, unknown>;
+  const problems = validateSpec(spec, (space, genome) => spaceByName(space).parse(genome));
+  if (problems.length > 0) return { ok: false, problems };
+  const s = spec as unknown as ExperimentSpec;
+  let space;
+  try {
+    space = spaceByName(s.searchSpace.name);
+  } catch (err) {
+    return { ok: false, problems: [`spec.searchSpace.name: ${(err as Error).message}`] };
+  }
+  // offspringSize has no schema default: absent means populationSize.
+  const algorithm = { ...s.algorithm, offspringSize: s.algorithm.offspringSize ?? s.algorithm.populationSize };
+  const full: ExperimentSpec = { ...s, algorithm };
+  return { ok: true, spec: full, settings: { space, objectives: full.objectives, constraints: full.constraints, algorithm } };
+}
+
+/** Digest per fixed field, two levels deep (e.g. `algorithm.seed`, `execution.template`). */
+export function lockDigests(spec: ExperimentSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  const digest = (v: unknown) => createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 12);
+  for (const [key, value] of Object.entries(spec)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
+        const path = `${key}.${sub}`;
+        if (!(MUTABLE_FIELDS as readonly string[]).includes(path) && v !== undefined) out[path] = digest(v);
+      }
+    } else if (!(MUTABLE_FIELDS as readonly string[]).includes(key) && value !== undefined) out[key] = digest(value);
+  }
+  return out;
+}
+
+/** Fixed fields whose digest differs from the locked one (`spec.`-prefixed paths, sorted). */
+export function changedFields(locked: Record<string, string>, now: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(locked), ...Object.keys(now)]);
+  return [...keys].filter((k) => locked[k] !== now[k]).sort().map((k) => `spec.${k}`);
+}
