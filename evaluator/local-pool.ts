@@ -1,0 +1,120 @@
+// The local executor's pool of worker threads. Each worker owns one Evaluator (so data is
+// loaded once per worker); genomes go to whichever worker is idle, and results come back in
+// input order, so the engine sees the same results whatever the number of workers (each
+// evaluation is seeded by the experiment seed and the genome, not by which worker ran it).
+import { Worker } from 'node:worker_threads';
+import type { ExperimentSpec } from '../search/experiment/spec.js';
+import type { EvaluatorOptions, TrialReport } from './evaluate.js';
+
+/** Evaluates batches of genomes; reports each result as it arrives, returns all in input order. */
+export interface Executor {
+  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]>;
+  close(): Promise<void>;
+}
+
+// Compiled, the worker is a .js file beside this one; run from TypeScript sources (tests
+// under tsx), the worker needs the same loader.
+const here = new URL(import.meta.url);
+const fromSource = here.pathname.endsWith('.ts');
+const workerUrl = new URL(fromSource ? './local-worker.ts' : './local-worker.js', here);
+const execArgv = fromSource ? ['--import', 'tsx'] : [];
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+type Reply = { ready: true } | { failed: string } | { id: number; report: TrialReport };
+
+export class LocalPool implements Executor {
+  private constructor(
+    private readonly spec: ExperimentSpec,
+    private readonly options: EvaluatorOptions,
+    private slots: Slot[],
+  ) {}
+
+  /** Starts `workers` threads and waits until each has created its Evaluator. */
+  static async create(spec: ExperimentSpec, workers: number, options: EvaluatorOptions = {}): Promise<LocalPool> {
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: expected an integer >= 1, got ${workers}`);
+    const pool = new LocalPool(spec, options, []);
+    try {
+      for (let i = 0; i < workers; i++) pool.slots.push(await pool.start());
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  private start(): Promise<Slot> {
+    const worker = new Worker(workerUrl, { workerData: { spec: this.spec, options: this.options }, execArgv });
+    return new Promise((resolve, reject) => {
+      const onMessage = (msg: Reply) => {
+        worker.off('error', reject);
+        if ('failed' in msg) {
+          void worker.terminate();
+          reject(new Error(msg.failed));
+        } else resolve({ worker, busy: false });
+      };
+      worker.once('message', onMessage);
+      worker.once('error', reject);
+    });
+  }
+
+  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]> {
+    const results: TrialReport[] = new Array(genomes.length);
+    let next = 0;
+    let done = 0;
+    return new Promise((resolve) => {
+      if (genomes.length === 0) return resolve(results);
+      const finish = (index: number, report: TrialReport) => {
+        results[index] = report;
+        onResult?.(index, report);
+        if (++done === genomes.length) resolve(results);
+      };
+      const feed = (slot: Slot) => {
+        if (next >= genomes.length) return;
+        const index = next++;
+        const started = performance.now();
+        slot.busy = true;
+        const onMessage = (msg: Reply) => {
+          if (!('id' in msg) || msg.id !== index) return;
+          cleanup();
+          slot.busy = false;
+          finish(index, msg.report);
+          feed(slot);
+        };
+        // A worker that dies (e.g. out of memory) fails only its genome; a fresh one replaces it.
+        const onExit = (code: number) => {
+          cleanup();
+          const reason = `evaluator worker exited (code ${code}) while evaluating this genome`;
+          finish(index, { genome: genomes[index], status: 'Failed', objectives: {}, reason, durationMs: performance.now() - started });
+          this.replace(slot).then(feed, () => undefined);
+        };
+        const cleanup = () => {
+          slot.worker.off('message', onMessage);
+          slot.worker.off('exit', onExit);
+        };
+        slot.worker.on('message', onMessage);
+        slot.worker.once('exit', onExit);
+        slot.worker.postMessage({ id: index, genome: genomes[index] });
+      };
+      for (const slot of this.slots) feed(slot);
+    });
+  }
+
+  private async replace(dead: Slot): Promise<Slot> {
+    const fresh = await this.start();
+    this.slots = this.slots.map((s) => (s === dead ? fresh : s));
+    return fresh;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots = [];
+  }
+}
