@@ -1,0 +1,188 @@
+// Lowers the architecture IR to an ONNX model (opset 17) with the weights as initializers.
+// Batch norm uses the batch's own statistics (training-mode BN, gamma 1, beta 0), which the
+// inference operator BatchNormalization cannot express, so it is written out as
+// ReduceMean / Sub / Mul / ReduceMean / Add / Sqrt / Reciprocal / Mul over (N, H, W).
+import onnxProto from 'onnx-proto';
+import type { Graph, Node } from '../../search/ir.js';
+import { ancestors, BN_EPSILON } from '../engine.js';
+import type { Weights } from '../weights.js';
+
+const { onnx } = onnxProto;
+type INodeProto = onnxProto.onnx.INodeProto;
+type ITensorProto = onnxProto.onnx.ITensorProto;
+type IAttributeProto = onnxProto.onnx.IAttributeProto;
+
+export const OPSET = 17;
+export const INPUT_NAME = 'input';
+export const outputName = (id: number): string => `n${id}`;
+
+function attr(name: string, value: number | number[], float = false): IAttributeProto {
+  const A = onnx.AttributeProto.AttributeType;
+  if (Array.isArray(value)) return { name, type: A.INTS, ints: value };
+  return float ? { name, type: A.FLOAT, f: value } : { name, type: A.INT, i: value };
+}
+
+function floatTensor(name: string, dims: number[], data: Float32Array): ITensorProto {
+  return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+function int64Tensor(name: string, values: number[]): ITensorProto {
+  const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) };
+}
+
+function valueInfo(name: string, c: number, h: number, w: number): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: [{ dimParam: 'batch' }, { dimValue: c }, { dimValue: h }, { dimValue: w }] },
+      },
+    },
+  };
+}
+
+/** The serialised ModelProto computing the given output nodes (only their ancestors are lowered). */
+export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly number[]): Uint8Array {
+  const nodes: INodeProto[] = [];
+  const init: ITensorProto[] = [];
+  const name = (id: number): string => (id === 0 ? INPUT_NAME : outputName(id));
+  const add = (opType: string, input: string[], output: string, attribute: IAttributeProto[] = []): void => {
+    nodes.push({ opType, input, output: [output], name: `${output}_${opType}_${nodes.length}`, attribute });
+  };
+  init.push(floatTensor('bn_eps', [], new Float32Array([BN_EPSILON])));
+  init.push(floatTensor('zero', [], new Float32Array([0])));
+
+  for (const id of ancestors(graph, outputs)) {
+    if (id === 0) continue;
+    const node = graph.nodes[id];
+    const ins = node.inputs.map(name);
+    const out = name(id);
+    lowerNode(node, ins, out, graph, weights, add, init);
+  }
+  if (outputs.includes(0)) add('Identity', [INPUT_NAME], outputName(0));
+
+  const inShape = graph.inputShape;
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'rwenas',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: 'rwenas',
+      node: nodes,
+      initializer: init,
+      input: [valueInfo(INPUT_NAME, inShape.c, inShape.h, inShape.w)],
+      output: outputs.map((o) => {
+        const s = graph.nodes[o].shape;
+        return valueInfo(outputName(o), s.c, s.h, s.w);
+      }),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function lowerNode(
+  node: Node,
+  ins: string[],
+  out: string,
+  graph: Graph,
+  weights: Weights,
+  add: (opType: string, input: string[], output: string, attribute?: IAttributeProto[]) => void,
+  init: ITensorProto[],
+): void {
+  const op = node.op;
+  switch (op.kind) {
+    case 'input':
+      throw new Error(`node ${node.id} (${node.name}): only node 0 may be the input`);
+    case 'conv': {
+      const w = weights.get(node.id);
+      if (!w) throw new Error(`node ${node.id} (${node.name}): no weights`);
+      const inC = graph.nodes[node.inputs[0]].shape.c;
+      init.push(floatTensor(`w${node.id}`, [op.outChannels, inC / op.groups, op.kernel, op.kernel], w.weight));
+      const input = [ins[0], `w${node.id}`];
+      if (w.bias) {
+        init.push(floatTensor(`b${node.id}`, [op.outChannels], w.bias));
+        input.push(`b${node.id}`);
+      }
+      const p = op.padding;
+      add('Conv', input, out, [
+        attr('kernel_shape', [op.kernel, op.kernel]),
+        attr('strides', [op.stride, op.stride]),
+        attr('pads', [p, p, p, p]),
+        attr('dilations', [op.dilation, op.dilation]),
+        attr('group', op.groups),
+      ]);
+      return;
+    }
+    case 'batchnorm': {
+      // y = (x - mean) / sqrt(var + eps), mean and var over (N, H, W) of this batch.
+      const t = `${out}_bn`;
+      add('ReduceMean', [ins[0]], `${t}_mean`, [attr('axes', [0, 2, 3]), attr('keepdims', 1)]);
+      add('Sub', [ins[0], `${t}_mean`], `${t}_d`);
+      add('Mul', [`${t}_d`, `${t}_d`], `${t}_d2`);
+      add('ReduceMean', [`${t}_d2`], `${t}_var`, [attr('axes', [0, 2, 3]), attr('keepdims', 1)]);
+      add('Add', [`${t}_var`, 'bn_eps'], `${t}_ve`);
+      add('Sqrt', [`${t}_ve`], `${t}_sd`);
+      add('Reciprocal', [`${t}_sd`], `${t}_rsd`);
+      add('Mul', [`${t}_d`, `${t}_rsd`], out);
+      return;
+    }
+    case 'act':
+      switch (op.fn) {
+        case 'relu': return add('Relu', ins, out);
+        case 'hswish': return add('HardSwish', ins, out);
+        case 'hsigmoid': return add('HardSigmoid', ins, out, [attr('alpha', 1 / 6, true), attr('beta', 0.5, true)]);
+        case 'sigmoid': return add('Sigmoid', ins, out);
+      }
+      return;
+    case 'avgpool':
+    case 'maxpool': {
+      const p = op.padding;
+      const a = [attr('kernel_shape', [op.kernel, op.kernel]), attr('strides', [op.stride, op.stride]), attr('pads', [p, p, p, p])];
+      if (op.kind === 'avgpool') a.push(attr('count_include_pad', op.countIncludePad ? 1 : 0));
+      add(op.kind === 'avgpool' ? 'AveragePool' : 'MaxPool', ins, out, a);
+      return;
+    }
+    case 'crop': {
+      const s = graph.nodes[node.inputs[0]].shape;
+      init.push(int64Tensor(`${out}_starts`, [op.top, op.left]));
+      init.push(int64Tensor(`${out}_ends`, [s.h, s.w]));
+      init.push(int64Tensor(`${out}_axes`, [2, 3]));
+      add('Slice', [ins[0], `${out}_starts`, `${out}_ends`, `${out}_axes`], out);
+      return;
+    }
+    case 'add':
+      add(ins.length === 2 ? 'Add' : 'Sum', ins, out);
+      return;
+    case 'mul':
+      add('Mul', ins, out);
+      return;
+    case 'zero':
+      add('Mul', [ins[0], 'zero'], out);
+      return;
+    case 'concat':
+      add('Concat', ins, out, [attr('axis', 1)]);
+      return;
+    case 'globalavgpool':
+      add('GlobalAveragePool', ins, out);
+      return;
+    case 'linear': {
+      const w = weights.get(node.id);
+      if (!w) throw new Error(`node ${node.id} (${node.name}): no weights`);
+      const s = graph.nodes[node.inputs[0]].shape;
+      init.push(floatTensor(`w${node.id}`, [op.outFeatures, s.c * s.h * s.w], w.weight));
+      const input = [`${out}_flat`, `w${node.id}`];
+      if (w.bias) {
+        init.push(floatTensor(`b${node.id}`, [op.outFeatures], w.bias));
+        input.push(`b${node.id}`);
+      }
+      add('Flatten', ins, `${out}_flat`, [attr('axis', 1)]);
+      // Gemm gives [N, out]; reshape to [N, out, 1, 1] so every output is NCHW.
+      add('Gemm', input, `${out}_2d`, [attr('transB', 1)]);
+      init.push(int64Tensor(`${out}_shape`, [-1, op.outFeatures, 1, 1]));
+      add('Reshape', [`${out}_2d`, `${out}_shape`], out);
+      return;
+    }
+  }
+}
