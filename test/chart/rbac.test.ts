@@ -1,0 +1,64 @@
+// Least privilege: the chart's ClusterRole grants exactly the cluster-scoped API calls listed in
+// operator/rbac.ts (API_CALLS, which operator/kube.ts must name for every request), and its
+// Role exactly the operator-namespace ones (the leader-election Lease). Nothing more, nothing
+// less; evaluator pods get no token.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { API_CALLS, type ApiCall } from '../../operator/rbac.js';
+import { findTool, one, render, unavailable, type Manifest } from './tools.js';
+
+type Triple = string; // group/resource:verb
+
+function granted(rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[]): Triple[] {
+  const out = new Set<Triple>();
+  for (const r of rules) {
+    assert.equal(r.resourceNames, undefined, 'rules are compared without resourceNames');
+    for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) {
+      assert.notEqual(v, '*', 'wildcard verb');
+      assert.notEqual(res, '*', 'wildcard resource');
+      out.add(`${g}/${res}:${v}`);
+    }
+  }
+  return [...out].sort();
+}
+
+function used(scope: ApiCall['scope']): Triple[] {
+  return [...new Set((Object.values(API_CALLS) as ApiCall[]).filter((c) => c.scope === scope).map((c) => `${c.group}/${c.resource}:${c.verb}`))].sort();
+}
+
+describe('chart RBAC', { skip: unavailable('helm', !findTool('helm')) }, () => {
+  const ms: Manifest[] = findTool('helm') ? render() : [];
+
+  test('ClusterRole = the operator\'s cluster-scoped API calls', () => {
+    assert.deepEqual(granted(one(ms, 'ClusterRole').rules), used('cluster'));
+  });
+
+  test('Role (release namespace) = the leader-election calls', () => {
+    const role = one(ms, 'Role');
+    assert.equal(role.metadata.namespace, 'rwenas-system');
+    assert.deepEqual(granted(role.rules), used('operator'));
+  });
+
+  test('bindings tie the roles to the operator ServiceAccount only', () => {
+    const sa = one(ms, 'ServiceAccount');
+    for (const [binding, role] of [['ClusterRoleBinding', 'ClusterRole'], ['RoleBinding', 'Role']]) {
+      const b = one(ms, binding);
+      assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: role, name: one(ms, role).metadata.name });
+      assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'rwenas-system' }]);
+    }
+    const pod = one(ms, 'Deployment').spec.template.spec;
+    assert.equal(pod.serviceAccountName, sa.metadata.name);
+  });
+
+  test('evaluator pods get no API token', () => {
+    const defaults = parse(one(ms, 'ConfigMap', '-evaluator-template').data['template.yaml']);
+    assert.equal(defaults.spec.automountServiceAccountToken, false);
+    assert.equal(defaults.spec.serviceAccountName, undefined, 'evaluators must not run as the operator');
+  });
+
+  test('rbac.create=false renders no RBAC objects', () => {
+    const kinds = render(['--set', 'rbac.create=false']).map((m) => m.kind);
+    for (const k of ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']) assert.ok(!kinds.includes(k), k);
+  });
+});
