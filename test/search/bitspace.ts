@@ -48,7 +48,7 @@ export function zdt(genome: string): { error: number; flops: number; params: num
   const rest = bits.slice(6);
   const g = 1 + (9 * rest.reduce((s, b) => s + b, 0)) / Math.max(1, rest.length);
   const f2 = g * (1 - Math.sqrt(x / g));
-  const y = parseInt(genome.slice(6, 9), 2) / 7;
+  const y = parseInt(genome.slice(6, 9) || '0', 2) / 7;
   return { error: x * (1 - y / 2) * 100, flops: f2 * 1e6, params: (1 - x) * y * g * 1000 };
 }
 
