@@ -17,7 +17,7 @@ const differ = source.filter((f) => !target.includes(f) || !readFileSync(join(fr
 
 if (check) {
   if (stale.length + differ.length === 0) process.exit(0);
-  console.error(`charts/rwenas/crds is out of date (${[...differ, ...stale].join(', ')}): run npm run chart:crds`);
+  console.error(`charts/rwenas/crds is out of date (${[...differ, ...stale].join(', ')}): run node scripts/chart-crds.mjs`);
   process.exit(1);
 }
 for (const f of stale) rmSync(join(to, f));
