@@ -4,7 +4,8 @@
 // point only has to be checked against the fronts built so far, and the first front that
 // does not dominate it is found by binary search. Two objectives need only one comparison
 // per front (its last member has the smallest second objective), so that case is
-// O(n log n). Same fronts as Deb et al.'s fast non-dominated sort; identical points share a front.
+// O(n log n). With three, each front keeps the staircase of its members' (f2, f3) projections,
+// so "does this front dominate the point" is one more binary search. Same fronts as Deb et al.'s fast non-dominated sort; identical points share a front.
 
 /** True when `a` dominates `b`: no worse in every objective and better in at least one. */
 export function dominates(a: readonly number[], b: readonly number[]): boolean {
@@ -34,7 +35,9 @@ export function nonDominatedSort(points: readonly (readonly number[])[]): number
     }
   }
   const order = lexicographicOrder(flat, n, m);
-  return m === 2 ? sort2(flat, order) : sortGeneral(flat, order, m);
+  if (m === 2) return sort2(flat, order);
+  if (m === 3) return sort3(flat, order);
+  return sortGeneral(flat, order, m);
 }
 
 /** Front index (rank, 0-based) of every point. */
@@ -78,6 +81,67 @@ function sort2(flat: Float64Array, order: Int32Array): number[][] {
     fronts[lo].push(i);
     lastF1[lo] = f1;
     lastF2[lo] = f2;
+  }
+  return fronts;
+}
+
+/** Staircase of (f2, f3) projections: f2 ascending, f3 strictly descending. */
+interface Staircase {
+  f2: number[];
+  f3: number[];
+}
+
+/** Index of the last step with f2 <= y (-1 if none). */
+function lastAtMost(steps: Staircase, y: number): number {
+  let lo = 0;
+  let hi = steps.f2.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (steps.f2[mid] <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+function sort3(flat: Float64Array, order: Int32Array): number[][] {
+  const fronts: number[][] = [];
+  const stairs: Staircase[] = [];
+  let previous = -1;
+  let previousFront = -1;
+  for (const i of order) {
+    const f2 = flat[3 * i + 1];
+    const f3 = flat[3 * i + 2];
+    // An exact copy of the previous point (copies are adjacent after sorting) shares its front.
+    if (previous >= 0 && flat[3 * previous] === flat[3 * i] && flat[3 * previous + 1] === f2 && flat[3 * previous + 2] === f3) {
+      fronts[previousFront].push(i);
+      continue;
+    }
+    // Every earlier point has f1 <= this f1 and differs somewhere, so it dominates this one
+    // exactly when its (f2, f3) are both <=: the step of largest f2 <= ours has the least f3.
+    let lo = 0;
+    let hi = fronts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = lastAtMost(stairs[mid], f2);
+      if (s >= 0 && stairs[mid].f3[s] <= f3) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === fronts.length) {
+      fronts.push([]);
+      stairs.push({ f2: [], f3: [] });
+    }
+    fronts[lo].push(i);
+    // Insert the projection, dropping steps it weakly dominates (they follow it, contiguously).
+    const steps = stairs[lo];
+    const at = lastAtMost(steps, f2) + 1;
+    let start = at;
+    while (start > 0 && steps.f2[start - 1] === f2) start--;
+    let end = start;
+    while (end < steps.f2.length && steps.f3[end] >= f3) end++;
+    steps.f2.splice(start, end - start, f2);
+    steps.f3.splice(start, end - start, f3);
+    previous = i;
+    previousFront = lo;
   }
   return fronts;
 }
