@@ -52,6 +52,15 @@ export class Cursor {
     return value;
   }
 
+  /** Reads a run of digits as an integer that `valid` accepts, or fails naming `expected`. */
+  integer(expected: string, valid: (n: number) => boolean): number {
+    const at = this.pos;
+    while (!this.done && this.text[this.pos] >= '0' && this.text[this.pos] <= '9') this.pos++;
+    const digits = this.text.slice(at, this.pos);
+    if (digits === '' || !valid(Number(digits))) this.fail(expected, digits === '' ? this.gotAt(at) : JSON.stringify(digits), at);
+    return Number(digits);
+  }
+
   private gotAt(at: number): string {
     return at >= this.text.length ? 'end of genome' : JSON.stringify(this.text[at]);
   }

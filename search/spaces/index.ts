@@ -1,9 +1,11 @@
 // The registry of search spaces, by name.
 import type { SearchSpace, SpaceName } from '../space.js';
+import { darts } from './darts.js';
 import { nb201 } from './nb201.js';
 
 export const SPACES: Readonly<Partial<Record<SpaceName, SearchSpace>>> = {
   nb201: nb201 as SearchSpace,
+  darts: darts as SearchSpace,
 };
 
 /** The space called `name`; throws naming the known spaces otherwise. */
