@@ -62,9 +62,10 @@ export class OnnxEngine implements Engine {
     const model = lowerToOnnx(graph, weights, outputs);
     const base: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: this.threads > 0 ? this.threads : undefined,
+      ...(this.threads > 0 ? { intraOpNumThreads: this.threads } : {}),
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      logSeverityLevel: 3,
     };
     let session: ort.InferenceSession;
     if (this.provider === 'cuda') {

@@ -51,8 +51,10 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
   const add = (opType: string, input: string[], output: string, attribute: IAttributeProto[] = []): void => {
     nodes.push({ opType, input, output: [output], name: `${output}_${opType}_${nodes.length}`, attribute });
   };
-  init.push(floatTensor('bn_eps', [], new Float32Array([BN_EPSILON])));
-  init.push(floatTensor('zero', [], new Float32Array([0])));
+  const ops = ancestors(graph, outputs).map((id) => graph.nodes[id].op.kind);
+  // Shared constants, only when used (ONNX Runtime warns about unused initializers).
+  if (ops.includes('batchnorm')) init.push(floatTensor('bn_eps', [], new Float32Array([BN_EPSILON])));
+  if (ops.includes('zero')) init.push(floatTensor('zero', [], new Float32Array([0])));
 
   for (const id of ancestors(graph, outputs)) {
     if (id === 0) continue;
