@@ -10,13 +10,12 @@ import { Engine } from '../../search/engine.js';
 import type { ExperimentManifest } from '../../search/experiment/spec.js';
 import type { Evaluation } from '../../search/objectives.js';
 import { spaceByName } from '../../search/spaces/index.js';
-import { Evaluator, type TrialReport } from '../../evaluator/evaluate.js';
-import { LocalPool, type Executor } from '../../evaluator/local-pool.js';
+import type { TrialReport } from '../../evaluator/evaluate.js';
+import type { Executor } from '../../evaluator/local-pool.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { readManifest } from '../manifest.js';
 import { RunDir } from '../outputs.js';
-import { paretoSvg } from '../plot.js';
-import { Progress, type LogFormat } from '../progress.js';
+import type { LogFormat } from '../progress.js';
 
 interface RunOptions {
   out?: string;
@@ -35,8 +34,10 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
 }
 
 /** In-process for table lookups (no data to load, nothing to parallelise); a worker pool otherwise. */
+// Evaluators, plotting and logging load only when a run needs them, so `rwenas validate` starts fast.
 async function executorFor(manifest: ExperimentManifest, workers: number): Promise<Executor> {
   if (manifest.spec.evaluation.method === 'table') {
+    const { Evaluator } = await import('../../evaluator/evaluate.js');
     const evaluator = await Evaluator.create(manifest.spec);
     return {
       async evaluate(genomes, onResult) {
@@ -51,6 +52,7 @@ async function executorFor(manifest: ExperimentManifest, workers: number): Promi
       close: () => evaluator.close(),
     };
   }
+  const { LocalPool } = await import('../../evaluator/local-pool.js');
   return LocalPool.create(manifest.spec, workers);
 }
 
@@ -70,6 +72,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   const out = new RunDir(resolve(opts.out ?? `out/${metadata.name}`));
   const settings = { space: spaceByName(spec.searchSpace.name), objectives: spec.objectives, constraints: spec.constraints, algorithm: spec.algorithm };
   const a = spec.algorithm;
+  const { Progress } = await import('../progress.js');
   const progress = new Progress(logFormat, a.populationSize + a.generations * a.offspringSize, a.generations);
   const log = progress.log;
 
@@ -154,6 +157,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
     knee: knee ?? null,
     wallMs: Math.round(performance.now() - started),
   });
+  const { paretoSvg } = await import('../plot.js');
   out.writeText('pareto.svg', await paretoSvg(`${metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}`, spec.objectives, history, front));
   log.info(engine.done ? 'done' : 'stopped; continue with --resume', { generations: engine.generation, evaluations: history.length, front: front.length, hypervolume: engine.hypervolume(), out: out.dir });
 }
