@@ -26,7 +26,8 @@ const CUSTOM = {
     image: { repository: 'registry.example/rwenas/operator', tag: '9.9.9', pullPolicy: 'Always' },
     replicas: 3,
     logLevel: 'debug',
-    extraArgs: ['--namespace', 'team-a'],
+    watchNamespace: 'team-a',
+    extraArgs: ['--workers', '2'],
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: 2, memory: '2Gi' } },
     probes: { port: 9091 },
     nodeSelector: { 'kubernetes.io/os': 'linux' },
@@ -67,7 +68,7 @@ describe('helm chart', { skip: noHelm }, () => {
     assert.equal(deploy.spec.replicas, 2);
     const pod = deploy.spec.template.spec;
     const c = operatorContainer(ms);
-    assert.deepEqual([...c.command, ...c.args], ['rwenas', 'operator', '--leader-elect', '--metrics-addr', ':8080', '--probe-addr', ':8081']);
+    assert.deepEqual([...c.command, ...c.args], ['rwenas', 'operator', '--leader-elect', '--metrics-addr', ':8080', '--probe-addr', ':8081', '--evaluator-image', 'rwenas/evaluator-gpu:0.1.0']);
     assert.equal(c.image, 'rwenas/operator:0.1.0');
     assert.deepEqual(c.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]), [['metrics', 8080], ['probes', 8081]]);
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'probes' });
@@ -107,7 +108,7 @@ describe('helm chart', { skip: noHelm }, () => {
     const c = operatorContainer(ms);
     assert.equal(c.image, 'registry.example/rwenas/operator:9.9.9');
     assert.equal(c.imagePullPolicy, 'Always');
-    assert.deepEqual(c.args, ['operator', '--leader-elect', '--metrics-addr', ':9090', '--probe-addr', ':9091', '--namespace', 'team-a']);
+    assert.deepEqual(c.args, ['operator', '--leader-elect', '--metrics-addr', ':9090', '--probe-addr', ':9091', '--evaluator-image', 'registry.example/rwenas/evaluator-gpu:9.9.9', '--namespace', 'team-a', '--workers', '2']);
     assert.equal(c.env.find((e: { name: string }) => e.name === 'RWENAS_LOG_LEVEL').value, 'debug');
     assert.deepEqual(c.resources, CUSTOM.operator.resources);
     const pod = deploy.spec.template.spec;
@@ -192,7 +193,7 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
 
   test('rendered manifests pass a server-side dry run, default and custom values', () => {
     applyCrds();
-    for (const extra of [[], ['-f', valuesFile({ ...CUSTOM, operator: { ...CUSTOM.operator, priorityClassName: '' } })]]) {
+    for (const extra of [[], ['-f', valuesFile({ ...CUSTOM, operator: { ...CUSTOM.operator, priorityClassName: '', watchNamespace: ns } })]]) {
       // The ServiceMonitor needs the Prometheus Operator's CRD, which this cluster lacks; its
       // shape is checked in the render test.
       const ms = render(extra, release, ns).filter((m) => m.kind !== 'ServiceMonitor');

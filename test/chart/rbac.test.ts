@@ -35,16 +35,16 @@ describe('chart RBAC', { skip: unavailable('helm', !findTool('helm')) }, () => {
   });
 
   test('Role (release namespace) = the leader-election calls', () => {
-    const role = one(ms, 'Role');
+    const role = one(ms, 'Role', '-leader-election');
     assert.equal(role.metadata.namespace, 'rwenas-system');
     assert.deepEqual(granted(role.rules), used('operator'));
   });
 
   test('bindings tie the roles to the operator ServiceAccount only', () => {
     const sa = one(ms, 'ServiceAccount');
-    for (const [binding, role] of [['ClusterRoleBinding', 'ClusterRole'], ['RoleBinding', 'Role']]) {
-      const b = one(ms, binding);
-      assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: role, name: one(ms, role).metadata.name });
+    for (const [binding, role, suffix] of [['ClusterRoleBinding', 'ClusterRole', '-operator'], ['RoleBinding', 'Role', '-leader-election']]) {
+      const b = one(ms, binding, suffix);
+      assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: role, name: one(ms, role, suffix).metadata.name });
       assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'rwenas-system' }]);
     }
     const pod = one(ms, 'Deployment').spec.template.spec;
@@ -55,6 +55,19 @@ describe('chart RBAC', { skip: unavailable('helm', !findTool('helm')) }, () => {
     const defaults = parse(one(ms, 'ConfigMap', '-evaluator-template').data['template.yaml']);
     assert.equal(defaults.spec.automountServiceAccountToken, false);
     assert.equal(defaults.spec.serviceAccountName, undefined, 'evaluators must not run as the operator');
+  });
+
+  test('operator.watchNamespace: the same rules as a Role in that namespace, and no ClusterRole', () => {
+    const watched = render(['--set', 'operator.watchNamespace=team-a']);
+    assert.ok(!watched.some((m) => m.kind.startsWith('Cluster')), 'no cluster-wide grant');
+    const role = one(watched, 'Role', '-operator');
+    assert.equal(role.metadata.namespace, 'team-a');
+    assert.deepEqual(granted(role.rules), used('cluster'));
+    const binding = one(watched, 'RoleBinding', '-operator');
+    assert.equal(binding.metadata.namespace, 'team-a');
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    const args: string[] = one(watched, 'Deployment').spec.template.spec.containers[0].args;
+    assert.equal(args[args.indexOf('--namespace') + 1], 'team-a');
   });
 
   test('rbac.create=false renders no RBAC objects', () => {
