@@ -1,6 +1,7 @@
 // The `rwenas` command. Exit codes: see errors.ts (and the README).
 import { Command, CommanderError } from 'commander';
 import { registerComplexity } from './commands/complexity.js';
+import { registerOperator } from './commands/operator.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
 import { CliError, EXIT } from './errors.js';
@@ -11,6 +12,7 @@ const program = new Command('rwenas')
   .exitOverride()
   .showHelpAfterError('(rwenas --help for usage)');
 registerRun(program);
+registerOperator(program);
 registerValidate(program);
 registerComplexity(program);
 

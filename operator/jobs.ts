@@ -14,6 +14,7 @@ import {
   LABEL_MANAGED_BY,
   MANAGED_BY,
   type ExperimentObject,
+  type OwnerReference,
 } from './types.js';
 
 export const DEFAULT_EVALUATOR_IMAGE = 'rwenas:0.1.0';
@@ -133,7 +134,7 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
   };
 }
 
-export function ownerRef(exp: ExperimentObject): k8s.V1OwnerReference {
+export function ownerRef(exp: ExperimentObject): OwnerReference {
   return { apiVersion: API_VERSION, kind: 'NASExperiment', name: exp.metadata.name, uid: exp.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 

@@ -1,0 +1,65 @@
+// `rwenas operator`: runs the Kubernetes operator until SIGTERM (kubeconfig from KUBECONFIG,
+// ~/.kube/config or the pod's service account).
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../errors.js';
+import { defaultOptions, parseAddr, runOperator } from '../../operator/controller.js';
+
+function seconds(flag: string) {
+  return (value: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value);
+    if (!m) throw new CliError([`${flag}: expected a duration such as 15s or 500ms, got ${JSON.stringify(value)}`], EXIT.invalid);
+    return Number(m[1]) * (m[2] === 'ms' ? 1 : 1000);
+  };
+}
+
+function address(flag: string) {
+  return (value: string): string => {
+    try {
+      parseAddr(value);
+    } catch (err) {
+      throw new CliError([`${flag}: ${(err as Error).message}`], EXIT.invalid);
+    }
+    return value;
+  };
+}
+
+export function registerOperator(program: Command): void {
+  const d = defaultOptions();
+  program
+    .command('operator')
+    .description('run the Kubernetes operator that reconciles NASExperiments (until SIGTERM)')
+    .option('--metrics-addr <addr>', 'Prometheus /metrics listen address', address('--metrics-addr'), d.metricsAddr)
+    .option('--probe-addr <addr>', '/healthz and /readyz listen address', address('--probe-addr'), d.probeAddr)
+    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--leader-elect', 'elect one active replica through a coordination.k8s.io Lease', false)
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or default)', d.leaseNamespace)
+    .option('--leader-election-id <name>', 'name of the Lease', d.leaseName)
+    .option('--identity <id>', 'this replica in the Lease (default: $POD_NAME or host_pid)', d.identity)
+    .option('--lease-duration <d>', 'how long a Lease holds without renewal', seconds('--lease-duration'), d.leaseDurationMs)
+    .option('--renew-deadline <d>', 'a leader that cannot renew within this steps down', seconds('--renew-deadline'), d.renewDeadlineMs)
+    .option('--retry-period <d>', 'interval of Lease attempts', seconds('--retry-period'), d.retryPeriodMs)
+    .option('--evaluator-image <image>', 'image of evaluator pods whose template names none (default: $RWENAS_EVALUATOR_IMAGE)', d.image)
+    .option('--workers <n>', 'experiments reconciled concurrently', (v) => Number.parseInt(v, 10), d.workers)
+    .option('--resync <d>', 'period of full resyncs', seconds('--resync'), d.resyncMs)
+    .action(async (opts) => {
+      if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
+      await runOperator({
+        ...d,
+        namespace: opts.namespace,
+        metricsAddr: opts.metricsAddr,
+        probeAddr: opts.probeAddr,
+        leaderElect: Boolean(opts.leaderElect),
+        leaseNamespace: opts.leaderElectionNamespace,
+        leaseName: opts.leaderElectionId,
+        identity: opts.identity,
+        leaseDurationMs: opts.leaseDuration,
+        renewDeadlineMs: opts.renewDeadline,
+        retryPeriodMs: opts.retryPeriod,
+        image: opts.evaluatorImage,
+        workers: opts.workers,
+        resyncMs: opts.resync,
+      });
+      // Runs until a signal: runOperator installed the handlers that stop and exit.
+      await new Promise(() => {});
+    });
+}
