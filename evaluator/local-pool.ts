@@ -13,11 +13,15 @@ export interface Executor {
 }
 
 // Compiled, the worker is a .js file beside this one; run from TypeScript sources (tests
-// under tsx), the worker needs the same loader.
+// under tsx), the worker thread registers the tsx loader before importing it.
 const here = new URL(import.meta.url);
 const fromSource = here.pathname.endsWith('.ts');
-const workerUrl = new URL(fromSource ? './local-worker.ts' : './local-worker.js', here);
-const execArgv = fromSource ? ['--import', 'tsx'] : [];
+
+function newWorker(workerData: unknown): Worker {
+  if (!fromSource) return new Worker(new URL('./local-worker.js', here), { workerData });
+  const url = new URL('./local-worker.ts', here).href;
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, workerData });
+}
 
 interface Slot {
   worker: Worker;
@@ -51,7 +55,7 @@ export class LocalPool implements Executor {
   }
 
   private start(): Promise<Slot> {
-    const worker = new Worker(workerUrl, { workerData: { spec: this.spec, options: this.options }, execArgv });
+    const worker = newWorker({ spec: this.spec, options: this.options });
     return new Promise((resolve, reject) => {
       const onMessage = (msg: Reply) => {
         worker.off('error', reject);
