@@ -8,6 +8,7 @@ import type { EvaluationMethod, ExperimentSpec } from '../search/experiment/spec
 import type { Objectives } from '../search/objectives.js';
 import type { SearchSpace } from '../search/space.js';
 import { spaceByName } from '../search/spaces/index.js';
+import { RandomWeightProbe, type RandomWeightMethod } from './random-weight.js';
 import { loadTable } from './table.js';
 
 export interface TrialReport {
@@ -46,7 +47,24 @@ export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
     const table = await loadTable(spec.evaluation.table.path, space);
     return { estimate: async (_genome, canonical) => ({ error: table.error(canonical), stats: { estimator: 'table' } }) };
   },
+  rwe: randomWeight('rwe'),
+  naswot: randomWeight('naswot'),
+  'rwe+naswot': randomWeight('rwe+naswot'),
 };
+
+/** rwe, naswot, rwe+naswot: one probe (data set and engine loaded once) per Evaluator. */
+function randomWeight(method: RandomWeightMethod): EstimatorFactory {
+  return async (spec, space, options) => {
+    const probe = await RandomWeightProbe.create(spec, { engine: options.engine });
+    return {
+      estimate: async (genome, canonical) => {
+        const r = await probe.measureGenome(space, genome, canonical, method, spec.searchSpace.proxy);
+        const scores = { ...(r.rweError !== undefined ? { rweError: r.rweError } : {}), ...(r.naswotScore !== undefined ? { naswotScore: r.naswotScore } : {}) };
+        return { error: r.error, stats: { ...r.stats, ...scores } };
+      },
+    };
+  };
+}
 
 export class Evaluator {
   private constructor(
