@@ -199,6 +199,6 @@ export const darts: SearchSpace<DartsGenome> & { validate(genome: DartsGenome): 
     return [canonicalDarts({ normal: n1, reduce: r1 }), canonicalDarts({ normal: n2, reduce: r2 })];
   },
   build(genome: DartsGenome, size: NetworkSize, options?: NetworkOptions): Graph {
-    return buildDarts(genome, resolveOptions('darts', defaults, size, options));
+    return buildDarts(genome, resolveOptions('darts', defaults, size, options, ['widthMultiplier']));
   },
 };

@@ -166,6 +166,6 @@ export const nb201: SearchSpace<Nb201Genome> & { validate(genome: Nb201Genome): 
     return [x, y];
   },
   build(genome: Nb201Genome, size: NetworkSize, options?: NetworkOptions): Graph {
-    return buildNb201(genome, resolveOptions('nb201', defaults, size, options));
+    return buildNb201(genome, resolveOptions('nb201', defaults, size, options, ['widthMultiplier']));
   },
 };

@@ -9,6 +9,8 @@ export function resolveOptions(
   defaults: Sizes,
   size: NetworkSize,
   options: NetworkOptions = {},
+  /** Fields this space does not use: setting them to anything but the default is an error. */
+  unused: readonly (keyof NetworkOptions)[] = [],
 ): Required<NetworkOptions> {
   const base = defaults[size];
   if (!base) throw new RangeError(`${space}: network size must be final or proxy, got ${JSON.stringify(size)}`);
@@ -20,6 +22,9 @@ export function resolveOptions(
     if (!ok) {
       const what = key === 'widthMultiplier' ? 'a positive number' : 'a positive integer';
       throw new RangeError(`${space} network options: ${key} must be ${what}, got ${JSON.stringify(value)}`);
+    }
+    if (unused.includes(key) && value !== base[key]) {
+      throw new RangeError(`${space} network options: ${key} does not apply to this space (got ${JSON.stringify(value)})`);
     }
     merged[key] = value;
   }
