@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { CHART, findTool, helm, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
+import { CHART, findTool, helm, KUBE_VERSION, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
 
 const noHelm = unavailable('helm', !findTool('helm'));
 const noCluster = noHelm ?? unavailable('test cluster (kubectl + kubeconfig)', !findTool('kubectl') || !kubeconfig());
@@ -40,7 +40,7 @@ const CUSTOM = {
   grafana: { dashboard: { enabled: false } },
   evaluator: {
     image: { repository: 'registry.example/rwenas/evaluator-gpu', tag: '9.9.9', pullPolicy: 'IfNotPresent' },
-    resources: { limits: { 'nvidia.com/gpu': 2, memory: '24Gi' } },
+    resources: { requests: { cpu: '4', memory: '12Gi' }, limits: { 'nvidia.com/gpu': 2, memory: '24Gi' } },
     nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-l4' },
     tolerations: [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' }],
   },
@@ -143,7 +143,7 @@ describe('helm chart', { skip: noHelm }, () => {
       [['--set', 'metrics.serviceMonitor.interval=often'], /interval/],
     ];
     for (const [args, field] of bad) {
-      const r = helm(['template', 'rw', CHART, ...args]);
+      const r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, ...args]);
       assert.notEqual(r.status, 0, `accepted ${args.join(' ')}`);
       assert.match(r.stderr, /values don't meet the specifications of the schema|schema/i, args.join(' '));
       assert.match(r.stderr, field, `${args.join(' ')}: ${r.stderr}`);
@@ -151,13 +151,13 @@ describe('helm chart', { skip: noHelm }, () => {
   });
 
   test('template guards: several unelected replicas, a ServiceMonitor without its Service', () => {
-    let r = helm(['template', 'rw', CHART, '--set', 'operator.leaderElection.enabled=false']);
+    let r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'operator.leaderElection.enabled=false']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /leaderElection\.enabled=true/);
-    r = helm(['template', 'rw', CHART, '--set', 'operator.leaderElection.enabled=false', '--set', 'operator.replicas=1']);
+    r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'operator.leaderElection.enabled=false', '--set', 'operator.replicas=1']);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!operatorContainer(parseManifestsOf(r.stdout)).args.includes('--leader-elect'));
-    r = helm(['template', 'rw', CHART, '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false']);
+    r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /needs metrics\.service\.enabled/);
   });
