@@ -37,12 +37,14 @@ RUN npx tsc -p tsconfig.json
 
 # ---------------------------------------------------------------------------------------------
 # Production dependencies. `prepare` would compile TypeScript, done above, with a dev
-# dependency that is not installed here: drop it from this copy of package.json.
+# dependency that is not installed here: drop it from this copy of package.json. ONNX Runtime's
+# package carries macOS and Windows binaries too (about 190 MB): only Linux stays.
 FROM ${NODE_IMAGE} AS operator-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm pkg delete scripts.prepare \
  && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --omit=optional --no-audit --no-fund \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
  && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS evaluator-cpu-deps
@@ -57,6 +59,7 @@ COPY package.json package-lock.json ./
 RUN npm pkg delete scripts.prepare \
  && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/@tensorflow/tfjs-node-gpu \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
  && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS node
@@ -77,6 +80,7 @@ COPY package.json package-lock.json ./
 RUN npm pkg delete scripts.prepare \
  && ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/@tensorflow/tfjs-node \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
  && npm cache clean --force
 
 # CUDA 12 and cuDNN 9 user-space libraries for ONNX Runtime's CUDA provider, from NVIDIA's

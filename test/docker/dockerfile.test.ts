@@ -4,11 +4,13 @@
 // sources in final stages, and that the entry points the chart and the operator call
 // (`rwenas operator`, `rwenas evaluate`) run from exactly what a final image contains.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import ts from 'typescript';
 import { hadolint } from './hadolint.js';
 import { ROOT } from '../chart/tools.js';
 import { spawnSync } from 'node:child_process';
@@ -144,6 +146,23 @@ describe('entry points in the built layout', () => {
       assert.match(r.stdout, new RegExp(`Usage: rwenas ${command}`));
     });
   }
+
+  test('compiled code imports only production dependencies (what `npm ci --omit=dev` installs)', { skip: built ? false : 'not built' }, () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const prod = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
+    const dev = new Set(Object.keys(pkg.devDependencies ?? {}));
+    const files = readdirSync(join(ROOT, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
+    assert.ok(files.length > 0);
+    const wrong: string[] = [];
+    for (const f of files) {
+      for (const { fileName } of ts.preProcessFile(readFileSync(join(ROOT, 'dist', f), 'utf8'), true, true).importedFiles) {
+        if (fileName.startsWith('.') || fileName.startsWith('node:') || builtinModules.includes(fileName)) continue;
+        const name = fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : fileName.split('/')[0];
+        if (!prod.has(name)) wrong.push(`dist/${f} imports ${fileName}${dev.has(name) ? ' (a devDependency)' : ' (not in package.json)'}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
 
   test('the flags the chart and the operator pass exist', { skip: built ? false : 'not built' }, () => {
     const op = rwenas('operator', '--help').stdout;
