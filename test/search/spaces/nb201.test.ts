@@ -6,6 +6,7 @@ import { Rng } from '../../../search/random.js';
 import { genomeHash } from '../../../search/hash.js';
 import { validateGraph } from '../../../search/ir-check.js';
 import { spaceByName } from '../../../search/spaces/index.js';
+import { readShared } from './shared-data.js';
 
 const RESNET = '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|';
 
@@ -116,4 +117,14 @@ test('a skip-only node aliases its source rather than adding nodes', () => {
   const g = nb201.build(parseNb201('|skip_connect~0|+|none~0|skip_connect~1|+|none~0|none~1|skip_connect~2|'), 'proxy');
   validateGraph(g);
   assert.equal(g.nodes.filter((n) => n.name.includes('/cell')).length, 0);
+});
+
+test('every one of the 15,625 NAS-Bench-201 arch strings is canonical', (t) => {
+  const data = readShared('nasbench201/nb201-cifar10.csv');
+  if ('skip' in data) return t.skip(data.skip);
+  const [header, ...rows] = data.text.trim().split('\n');
+  const col = header.split(',').indexOf('arch');
+  const archs = new Set(rows.map((row) => row.split(',')[col]));
+  assert.equal(archs.size, 15625);
+  for (const arch of archs) assert.equal(nb201.serialize(parseNb201(arch)), arch);
 });
