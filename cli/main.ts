@@ -1,6 +1,7 @@
 // The `rwenas` command. Exit codes: see errors.ts (and the README).
 import { Command, CommanderError } from 'commander';
 import { registerComplexity } from './commands/complexity.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerOperator } from './commands/operator.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
@@ -15,6 +16,7 @@ registerRun(program);
 registerOperator(program);
 registerValidate(program);
 registerComplexity(program);
+registerEvaluate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,102 @@
+// `rwenas evaluate`: evaluates genomes with the search space and evaluation settings of a
+// manifest and prints one JSON object per trial on stdout.
+//   rwenas evaluate -f FILE --genome G [--genome G ...] [--set PATH=VALUE ...] [--engine onnx|tfjs|auto]
+// Pod form (the operator's evaluator Jobs): the manifest from RWENAS_SPEC (or --spec-json),
+// the batch from RWENAS_BATCH (or --batch-file), and the compact batch result
+// (evaluator/batch-result.ts) written to --termination-log (default /dev/termination-log).
+// Exit: 0 when every trial got a report (Failed trials included: their reasons are results);
+// 2 for invalid input; 1 when evaluation could not start (e.g. the data set is missing).
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadManifest, ManifestError, resolveManifest } from '../../search/experiment/load.js';
+import type { ExperimentManifest } from '../../search/experiment/spec.js';
+import { encodeBatchResult, parseBatchRequest, type BatchRequest } from '../../evaluator/batch-result.js';
+import { Evaluator } from '../../evaluator/evaluate.js';
+import { CliError, collect, EXIT } from '../errors.js';
+import { checkGenome, readManifest } from '../manifest.js';
+
+export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
+
+interface EvaluateOptions {
+  file?: string;
+  specJson?: string;
+  genome: string[];
+  batchFile?: string;
+  set: string[];
+  engine?: string;
+  terminationLog?: string | boolean;
+}
+
+async function manifestFrom(opts: EvaluateOptions): Promise<ExperimentManifest> {
+  if (opts.file) return readManifest(opts.file, opts.set);
+  const json = opts.specJson ?? process.env.RWENAS_SPEC;
+  const source = opts.specJson ? '--spec-json' : 'RWENAS_SPEC';
+  if (!json) throw new CliError(['rwenas evaluate: no manifest: give -f FILE, --spec-json JSON or the RWENAS_SPEC environment variable'], EXIT.invalid);
+  try {
+    // JSON is YAML: the same loader gives the same messages, with --set applied.
+    return json.trimStart().startsWith('{') ? resolveManifest(JSON.parse(json), { sets: opts.set, checkGenome }) : loadManifest(json, source, { sets: opts.set, checkGenome });
+  } catch (err) {
+    if (err instanceof ManifestError) throw new CliError(err.problems.map((p) => `${source}: ${p}`), EXIT.invalid);
+    throw new CliError([`${source}: ${(err as Error).message}`], EXIT.invalid);
+  }
+}
+
+async function batchFrom(opts: EvaluateOptions): Promise<BatchRequest> {
+  if (opts.genome.length > 0) {
+    if (opts.batchFile) throw new CliError(['rwenas evaluate: give --genome or --batch-file, not both'], EXIT.invalid);
+    return { trials: opts.genome.map((genome, i) => ({ name: `trial-${i}`, genome })) };
+  }
+  try {
+    if (opts.batchFile) return parseBatchRequest(await readFile(opts.batchFile, 'utf8'), opts.batchFile);
+    if (process.env.RWENAS_BATCH) return parseBatchRequest(process.env.RWENAS_BATCH, 'RWENAS_BATCH');
+  } catch (err) {
+    throw new CliError([(err as Error).message], EXIT.invalid);
+  }
+  throw new CliError(['rwenas evaluate: no genomes: give --genome G (repeatable), --batch-file PATH or the RWENAS_BATCH environment variable'], EXIT.invalid);
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('evaluate genomes with a manifest\'s search space and evaluation method; one JSON object per trial on stdout')
+    .option('-f, --file <file>', 'manifest (YAML); else --spec-json or RWENAS_SPEC')
+    .option('--spec-json <json>', 'manifest as JSON (the operator passes RWENAS_SPEC)')
+    .option('--genome <genome>', 'a genome to evaluate (repeatable)', collect, [])
+    .option('--batch-file <path>', 'batch {"trials":[{"name":..,"genome":..}]}; else RWENAS_BATCH')
+    .option('--set <path=value>', 'override a field, e.g. spec.evaluation.rwe.trainSamples=1000 (repeatable)', collect, [])
+    .option('--engine <engine>', 'onnx, tfjs or auto (overrides spec.evaluation.engine)')
+    .option('--termination-log [path]', `write the compact batch result there (default ${DEFAULT_TERMINATION_LOG})`)
+    .action(async (opts: EvaluateOptions) => {
+      if (opts.engine !== undefined && !['onnx', 'tfjs', 'auto'].includes(opts.engine)) {
+        throw new CliError([`--engine: expected onnx, tfjs or auto, got ${JSON.stringify(opts.engine)}`], EXIT.invalid);
+      }
+      const manifest = await manifestFrom(opts);
+      const batch = await batchFrom(opts);
+      let evaluator: Evaluator;
+      try {
+        evaluator = await Evaluator.create(manifest.spec, opts.engine ? { engine: opts.engine as 'onnx' | 'tfjs' | 'auto' } : {});
+      } catch (err) {
+        throw new CliError([`rwenas evaluate: ${(err as Error).message}`], EXIT.failed);
+      }
+      const reports = [];
+      try {
+        for (const trial of batch.trials) {
+          const [report] = await evaluator.evaluate([trial.genome]);
+          reports.push(report);
+          const named = opts.genome.length > 0 ? {} : { name: trial.name };
+          process.stdout.write(`${JSON.stringify({ ...named, ...report })}\n`);
+        }
+      } finally {
+        await evaluator.close();
+      }
+      if (opts.terminationLog !== undefined && opts.terminationLog !== false) {
+        const path = opts.terminationLog === true ? DEFAULT_TERMINATION_LOG : opts.terminationLog;
+        const stats = reports.find((r) => r.stats?.engine)?.stats;
+        const text = encodeBatchResult({
+          ...(stats ? { engine: `${String(stats.engine)}/${String(stats.backend)}` } : {}),
+          trials: reports.map((r, i) => ({ name: batch.trials[i].name, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
+        });
+        await writeFile(path, text);
+      }
+    });
+}
