@@ -41,13 +41,18 @@ export async function paretoSvg(title: string, objectives: readonly ObjectiveNam
     layer: [
       {
         mark: { type: 'point', filled: true, opacity: 0.55 },
-        encoding: { x: axis(x), y: axis(y), color, ...(size ? { size: { field: size, type: 'quantitative', title: OBJECTIVE_LABELS[size] } } : {}) },
+        encoding: { x: axis(x), y: axis(y), color, ...(size ? { size: { field: size, type: 'quantitative', title: OBJECTIVE_LABELS[size], legend: { titleLimit: 300, format: '~s' } } } : {}) },
       },
-      {
-        transform: [{ filter: "datum.set === 'Pareto front'" }],
-        mark: { type: 'line', interpolate: 'step-after', color: '#d62728', strokeWidth: 1.5 },
-        encoding: { x: axis(x), y: axis(y), order: { field: x, type: 'quantitative' } },
-      },
+      // The attainment staircase is only meaningful when the plot shows every objective.
+      ...(size
+        ? []
+        : [
+            {
+              transform: [{ filter: "datum.set === 'Pareto front'" }],
+              mark: { type: 'line' as const, interpolate: 'step-after' as const, color: '#d62728', strokeWidth: 1.5 },
+              encoding: { x: axis(x), y: axis(y), order: { field: x, type: 'quantitative' as const } },
+            },
+          ]),
       {
         transform: [{ filter: "datum.set === 'Pareto front'" }],
         mark: { type: 'point', filled: true, size: 70, stroke: 'black', strokeWidth: 0.6 },

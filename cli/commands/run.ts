@@ -63,6 +63,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   const started = performance.now();
   const manifest = await readManifest(file, opts.set);
   const { spec, metadata } = manifest;
+  if (spec.suspend) throw new CliError([`${file}: spec.suspend is true, so nothing runs (--set spec.suspend=false to run it)`], EXIT.invalid);
   const logFormat = opts.logFormat as LogFormat | undefined;
   if (logFormat !== undefined && logFormat !== 'text' && logFormat !== 'json') {
     throw new CliError([`--log-format: expected text or json, got ${JSON.stringify(logFormat)}`], EXIT.invalid);
