@@ -1,10 +1,5 @@
 // The `rwenas` command. Exit codes: see errors.ts (and the README).
 import { Command, CommanderError } from 'commander';
-import { registerComplexity } from './commands/complexity.js';
-import { registerEvaluate } from './commands/evaluate.js';
-import { registerOperator } from './commands/operator.js';
-import { registerRun } from './commands/run.js';
-import { registerValidate } from './commands/validate.js';
 import { CliError, EXIT } from './errors.js';
 
 const program = new Command('rwenas')
@@ -12,11 +7,18 @@ const program = new Command('rwenas')
   .version('0.1.0')
   .exitOverride()
   .showHelpAfterError('(rwenas --help for usage)');
-registerRun(program);
-registerOperator(program);
-registerValidate(program);
-registerComplexity(program);
-registerEvaluate(program);
+
+// Each command's module (and what it imports: the operator, the evaluators) loads only when
+// that command runs, so `rwenas validate` does not pay for ONNX Runtime; help loads them all.
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  run: async () => (await import('./commands/run.js')).registerRun,
+  operator: async () => (await import('./commands/operator.js')).registerOperator,
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  complexity: async () => (await import('./commands/complexity.js')).registerComplexity,
+  evaluate: async () => (await import('./commands/evaluate.js')).registerEvaluate,
+};
+const asked = process.argv[2];
+for (const name of asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);
 
 try {
   await program.parseAsync(process.argv);
