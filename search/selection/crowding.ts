@@ -12,18 +12,18 @@ export function crowdingDistance(points: readonly (readonly number[])[], front: 
   if (k <= 2) return distance.fill(Infinity);
   const m = points[front[0]].length;
   const pos = new Int32Array(k);
+  const values = new Float64Array(k);
   for (let j = 0; j < m; j++) {
-    for (let a = 0; a < k; a++) pos[a] = a;
-    pos.sort((a, b) => points[front[a]][j] - points[front[b]][j] || a - b);
-    const min = points[front[pos[0]]][j];
-    const max = points[front[pos[k - 1]]][j];
-    const range = max - min;
+    for (let a = 0; a < k; a++) {
+      pos[a] = a;
+      values[a] = points[front[a]][j];
+    }
+    pos.sort((a, b) => values[a] - values[b] || a - b);
+    const range = values[pos[k - 1]] - values[pos[0]];
     if (!(range > 0) || !Number.isFinite(range)) continue;
     distance[pos[0]] = Infinity;
     distance[pos[k - 1]] = Infinity;
-    for (let a = 1; a < k - 1; a++) {
-      distance[pos[a]] += (points[front[pos[a + 1]]][j] - points[front[pos[a - 1]]][j]) / range;
-    }
+    for (let a = 1; a < k - 1; a++) distance[pos[a]] += (values[pos[a + 1]] - values[pos[a - 1]]) / range;
   }
   return distance;
 }
