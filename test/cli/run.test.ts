@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { cifar10Dir, needsCifar } from '../evaluator/cifar-dir.js';
 import { needData, rwenas, TABLE, tempDir } from './helpers.js';
 
 const skip = needData(TABLE);
@@ -88,4 +89,21 @@ test('a missing table file fails the run with exit 1, naming the field', { skip 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /spec\.evaluation\.table\.path: cannot read \/nonexistent\/t\.csv: no such file/);
   assert.ok(!existsSync(join(out, 'front.json')));
+});
+
+test('rwe through the worker pool: the same front and trials with 1 and 2 workers', needsCifar(), () => {
+  const small = ['--set', `spec.evaluation.dataset.path=${cifar10Dir()}`, '--set', 'spec.algorithm.populationSize=4', '--set', 'spec.algorithm.generations=1',
+    '--set', 'spec.evaluation.rwe.trainSamples=200', '--set', 'spec.evaluation.rwe.validationSamples=100', '--set', 'spec.evaluation.rwe.batchSize=100'];
+  const outs = [1, 2].map((workers) => {
+    const out = tempDir();
+    const r = rwenas(['run', 'examples/nb201-rwe.yaml', '--out', out, '--workers', String(workers), '--log-format', 'json', ...small]);
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+  });
+  assert.equal(read(outs[0], 'front.json'), read(outs[1], 'front.json'));
+  const trials = (d: string) => read(d, 'trials.jsonl').trim().split('\n').map((l) => { const { durationMs: _d, ...t } = JSON.parse(l); return t; }).sort((a, b) => (a.trial < b.trial ? -1 : 1));
+  const one = trials(outs[0]);
+  assert.equal(one.length, 8);
+  assert.ok(one.every((t) => t.status === 'Succeeded' && t.objectives.error >= 0 && t.objectives.error <= 100));
+  assert.deepEqual(trials(outs[1]), one);
 });
