@@ -1,6 +1,7 @@
 // Reading a batch's results out of the evaluator container's termination message, and
 // explaining a failed pod in words a user can act on.
 import type * as k8s from '@kubernetes/client-node';
+import { decodeBatchResult } from '../evaluator/batch-result.js';
 import type { ObjectiveName, Objectives } from '../search/objectives.js';
 
 export interface TrialResult {
@@ -10,34 +11,27 @@ export interface TrialResult {
   reason?: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * Results by trial name from a termination message. Throws (with what was wrong) when the
- * message is not a batch result for exactly these trials.
+ * Results by trial name from a termination message (the evaluator's batch-result format,
+ * evaluator/batch-result.ts). Throws, saying what was wrong, when the message is not a batch
+ * result for these trials.
  */
 export function decodeResults(message: string, trials: readonly string[]): Map<string, TrialResult> {
-  let doc: unknown;
+  let batch;
   try {
-    doc = JSON.parse(message);
-  } catch {
-    throw new Error(`termination message is not a batch result (not JSON): ${JSON.stringify(message.slice(0, 120))}`);
+    batch = decodeBatchResult(message);
+  } catch (err) {
+    throw new Error(`termination message is not a batch result (${(err as Error).message})`);
   }
-  const list = isObj(doc) && Array.isArray(doc.trials) ? doc.trials : undefined;
-  if (!list) throw new Error('termination message is not a batch result: expected {"trials": [...]}');
   const out = new Map<string, TrialResult>();
-  list.forEach((t, i) => {
-    if (!isObj(t) || typeof t.name !== 'string') throw new Error(`batch result trials[${i}]: expected an object with a name`);
-    if (t.status !== 'Succeeded' && t.status !== 'Failed') throw new Error(`batch result trials[${i}].status: expected Succeeded or Failed, got ${JSON.stringify(t.status)}`);
-    const objectives: Objectives = {};
-    if (isObj(t.objectives)) for (const [k, v] of Object.entries(t.objectives)) if (typeof v === 'number' && Number.isFinite(v)) objectives[k as ObjectiveName] = v;
+  for (const t of batch.trials) {
     out.set(t.name, {
       status: t.status,
-      objectives,
-      ...(typeof t.durationMs === 'number' ? { durationMs: t.durationMs } : {}),
-      ...(typeof t.reason === 'string' ? { reason: t.reason } : {}),
+      objectives: { ...t.objectives },
+      ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}),
+      ...(t.reason !== undefined ? { reason: t.reason } : {}),
     });
-  });
+  }
   const missing = trials.filter((n) => !out.has(n));
   if (missing.length > 0) throw new Error(`batch result lacks trial(s) ${missing.join(', ')}`);
   return out;

@@ -103,7 +103,7 @@ test('conditions keep lastTransitionTime until their status changes', () => {
 });
 
 test('batch results decode per trial; garbage and missing trials are errors', () => {
-  const msg = JSON.stringify({ trials: [{ name: 't1', status: 'Succeeded', objectives: { error: 10, flops: 5 }, durationMs: 1200 }, { name: 't2', status: 'Failed', reason: 'bad genome' }] });
+  const msg = JSON.stringify({ trials: [{ name: 't1', status: 'Succeeded', objectives: { error: 10, flops: 5 }, durationMs: 1200 }, { name: 't2', status: 'Failed', objectives: {}, reason: 'bad genome' }] });
   const r = decodeResults(msg, ['t1', 't2']);
   assert.deepEqual(r.get('t1'), { status: 'Succeeded', objectives: { error: 10, flops: 5 }, durationMs: 1200 });
   assert.equal(r.get('t2')!.status, 'Failed');
