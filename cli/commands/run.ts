@@ -120,6 +120,8 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
       engine.tell(reports.map((r, i) => toEvaluation({ ...r, genome: candidates[i].genome })));
       out.writeJson('state.json', engine.toJSON());
       completed++;
+      // In-process lookups never leave the microtask queue: yield so that SIGINT is handled.
+      await new Promise((resolve) => setImmediate(resolve));
       const history = engine.history();
       const failed = history.filter((h) => h.status === 'Failed');
       progress.generation({ generation, evaluations: history.length, failed: failed.length, hypervolume: engine.hypervolume(), frontSize: engine.front().length });

@@ -1,10 +1,11 @@
 // `rwenas run` on examples/nb201-table.yaml, end to end through the built CLI.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cifar10Dir, needsCifar } from '../evaluator/cifar-dir.js';
-import { needData, rwenas, TABLE, tempDir } from './helpers.js';
+import { needData, ROOT, rwenas, TABLE, tempDir } from './helpers.js';
 
 const skip = needData(TABLE);
 const EXAMPLE = 'examples/nb201-table.yaml';
@@ -106,4 +107,19 @@ test('rwe through the worker pool: the same front and trials with 1 and 2 worker
   assert.equal(one.length, 8);
   assert.ok(one.every((t) => t.status === 'Succeeded' && t.objectives.error >= 0 && t.objectives.error <= 100));
   assert.deepEqual(trials(outs[1]), one);
+});
+
+test('SIGINT stops a run with exit 130 and state.json; --resume then ends as an uninterrupted run', { skip }, async () => {
+  const gens = ['--set', 'spec.algorithm.generations=60'];
+  const out = tempDir();
+  const child = spawn(join(ROOT, 'bin/rwenas'), ['run', EXAMPLE, '--out', out, '--set', table, '--log-format', 'json', ...gens], { cwd: ROOT, stdio: 'ignore' });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  while (!existsSync(join(out, 'state.json'))) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130);
+  const stopped = JSON.parse(read(out, 'state.json'));
+  assert.ok(stopped.generation < 60 && !stopped.done, `interrupted at generation ${stopped.generation}`);
+  const r = rwenas(['run', EXAMPLE, '--out', out, '--set', table, '--log-format', 'json', '--resume', ...gens]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(read(out, 'front.json'), read(runExample(gens), 'front.json'));
 });
