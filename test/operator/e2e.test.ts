@@ -3,16 +3,21 @@
 // has its own namespace and operator. Sizes are tiny so the suite takes a few minutes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { createNamespace, deleteNamespace, k8sSkip, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
 import { genomeHash } from '../../search/hash.js';
+import { cifar10Dir } from '../evaluator/cifar-dir.js';
 import {
   applyManifest,
   comparable,
+  evaluatorTemplate,
   experiment,
   installCrds,
   list,
   metricValue,
+  root,
   runLocally,
   startOperator,
   tableCsv,
@@ -57,7 +62,11 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
   test('1. a table experiment reaches Succeeded with the same Pareto front as rwenas run', async () => {
     const { ns, ops } = await setup('op-table');
     tableNs = ns;
-    const manifest = tableExperiment('table', { population: 8, generations: 2 });
+    // examples/nb201-table.yaml, made tiny (8 x 3 generations) and with the data mapped into the pods.
+    const manifest = parse(readFileSync(join(root, 'examples', 'nb201-table.yaml'), 'utf8'));
+    manifest.metadata.name = 'table';
+    Object.assign(manifest.spec.algorithm, { populationSize: 8, generations: 2 });
+    manifest.spec.execution = { parallelism: 2, trialsPerJob: 4, template: evaluatorTemplate() };
     const local = runLocally(manifest);
     await applyManifest(ns, manifest);
     const exp = await waitPhase(ns, 'table', ['Succeeded', 'Failed', 'Invalid']);
@@ -90,6 +99,45 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
       const left = [...(await list(tableNs, 'nastrials', sel)), ...(await list(tableNs, 'jobs', sel)), ...(await list(tableNs, 'pods', sel))];
       return left.length === 0;
     }, { timeoutMs: 90_000, intervalMs: 1000 });
+  });
+
+  test('2. a small RWE experiment reaches Succeeded with pods run by the process kubelet', async (t) => {
+    const cifar = cifar10Dir();
+    if (!cifar) return t.skip('CIFAR-10 not available');
+    const { ns } = await setup('op-rwe');
+    const manifest = {
+      apiVersion: 'rwenas.dev/v1alpha1',
+      kind: 'NASExperiment',
+      metadata: { name: 'rwe' },
+      spec: {
+        searchSpace: { name: 'nb201', proxy: { channels: 8, cells: 1 } },
+        objectives: ['error', 'params'],
+        algorithm: { populationSize: 4, generations: 1, seed: 2 },
+        evaluation: { method: 'rwe', engine: 'onnx', threads: 1, dataset: { path: '/data/cifar10/cifar-10-batches-bin' }, rwe: { trainSamples: 200, validationSamples: 100, batchSize: 100, classifierEpochs: 5 } },
+        execution: {
+          parallelism: 2,
+          trialsPerJob: 2,
+          maxFailedTrials: 0,
+          template: {
+            spec: {
+              containers: [{ name: 'evaluator', image: 'rwenas:test', volumeMounts: [{ name: 'cifar', mountPath: '/data/cifar10/cifar-10-batches-bin', readOnly: true }] }],
+              volumes: [{ name: 'cifar', hostPath: { path: cifar, type: 'Directory' } }],
+            },
+          },
+        },
+      },
+    };
+    await applyManifest(ns, manifest);
+    const exp = await waitPhase(ns, 'rwe', ['Succeeded', 'Failed'], 300_000);
+    assert.equal(exp.status.phase, 'Succeeded', JSON.stringify(exp.status.conditions));
+    assert.equal(exp.status.trials.succeeded, 8);
+    const trials = await list(ns, 'nastrials', 'rwenas.dev/experiment=rwe');
+    for (const tr of trials) {
+      assert.ok(tr.status.objectives.error > 0 && tr.status.objectives.error < 100, JSON.stringify(tr.status));
+      assert.ok(tr.status.durationSeconds > 0);
+    }
+    const pods = await list(ns, 'pods', 'rwenas.dev/experiment=rwe');
+    assert.ok(pods.length >= 4 && pods.every((p) => p.status.phase === 'Succeeded'));
   });
 
   test('3. SIGKILL of the operator mid-run: same front, no genome evaluated twice', async () => {
@@ -185,6 +233,23 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
     });
     assert.equal(changed.reason, 'FixedFieldChanged');
     assert.match(changed.message, /spec\.algorithm\.seed changed after the experiment started/);
+  });
+
+  test('8. suspend stops new Jobs and resumes; generations can be raised while running', async () => {
+    const { ns } = await setup('op-suspend');
+    const m = tableExperiment('susp', { population: 4, generations: 0, trialsPerJob: 2 }) as { spec: Record<string, unknown> };
+    m.spec.suspend = true;
+    await applyManifest(ns, m);
+    const s = await waitPhase(ns, 'susp', ['Suspended']);
+    assert.equal(s.status.conditions.find((c: { type: string }) => c.type === 'Suspended').status, 'True');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await list(ns, 'jobs', 'rwenas.dev/experiment=susp')).length, 0);
+    await kubectlOk(['patch', 'nasexperiment', 'susp', '-n', ns, '--type=merge', '-p', '{"spec":{"suspend":false,"algorithm":{"generations":1}}}']);
+    const done = await waitPhase(ns, 'susp', ['Succeeded', 'Failed']);
+    assert.equal(done.status.phase, 'Succeeded');
+    assert.equal(done.status.generation, 1);
+    assert.equal(done.status.trials.evaluated, 8);
+    assert.equal(done.status.conditions.find((c: { type: string }) => c.type === 'SpecAccepted').status, 'True');
   });
 
   test('6. /metrics matches the status; two replicas elect one leader and fail over', async () => {
