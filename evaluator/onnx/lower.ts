@@ -48,12 +48,13 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
   const nodes: INodeProto[] = [];
   const init: ITensorProto[] = [];
   const name = (id: number): string => (id === 0 ? INPUT_NAME : outputName(id));
-  const add = (opType: string, input: string[], output: string, attribute: IAttributeProto[] = []): void => {
-    nodes.push({ opType, input, output: [output], name: `${output}_${opType}_${nodes.length}`, attribute });
+  const add = (opType: string, input: string[], output: string | string[], attribute: IAttributeProto[] = []): void => {
+    const outs = Array.isArray(output) ? output : [output];
+    nodes.push({ opType, input, output: outs, name: `${outs[0]}_${opType}_${nodes.length}`, attribute });
   };
   const ops = ancestors(graph, outputs).map((id) => graph.nodes[id].op.kind);
   // Shared constants, only when used (ONNX Runtime warns about unused initializers).
-  if (ops.includes('batchnorm')) init.push(floatTensor('bn_eps', [], new Float32Array([BN_EPSILON])));
+  if (ops.includes('batchnorm')) init.push(int64Tensor('shape_c', [-1]));
   if (ops.includes('zero')) init.push(floatTensor('zero', [], new Float32Array([0])));
 
   for (const id of ancestors(graph, outputs)) {
@@ -90,7 +91,7 @@ function lowerNode(
   out: string,
   graph: Graph,
   weights: Weights,
-  add: (opType: string, input: string[], output: string, attribute?: IAttributeProto[]) => void,
+  add: (opType: string, input: string[], output: string | string[], attribute?: IAttributeProto[]) => void,
   init: ITensorProto[],
 ): void {
   const op = node.op;
@@ -118,16 +119,28 @@ function lowerNode(
       return;
     }
     case 'batchnorm': {
-      // y = (x - mean) / sqrt(var + eps), mean and var over (N, H, W) of this batch.
+      // Batch statistics over (N, H, W): GlobalAveragePool then a mean over N, of x and of
+      // x*x (var = E[x^2] - mean^2, floored at 0), then the inference BatchNormalization
+      // with those as its mean and variance. ONNX Runtime keeps GlobalAveragePool and x*x in
+      // its blocked (NCHWc) layout, which makes this much faster than ReduceMean over
+      // axes (0, 2, 3); BatchNormalization with training_mode 1 was tried and is off by ~2%.
       const t = `${out}_bn`;
-      add('ReduceMean', [ins[0]], `${t}_mean`, [attr('axes', [0, 2, 3]), attr('keepdims', 1)]);
-      add('Sub', [ins[0], `${t}_mean`], `${t}_d`);
-      add('Mul', [`${t}_d`, `${t}_d`], `${t}_d2`);
-      add('ReduceMean', [`${t}_d2`], `${t}_var`, [attr('axes', [0, 2, 3]), attr('keepdims', 1)]);
-      add('Add', [`${t}_var`, 'bn_eps'], `${t}_ve`);
-      add('Sqrt', [`${t}_ve`], `${t}_sd`);
-      add('Reciprocal', [`${t}_sd`], `${t}_rsd`);
-      add('Mul', [`${t}_d`, `${t}_rsd`], out);
+      const c = node.shape.c;
+      add('GlobalAveragePool', [ins[0]], `${t}_gm`);
+      add('ReduceMean', [`${t}_gm`], `${t}_m4`, [attr('axes', [0]), attr('keepdims', 0)]);
+      add('Mul', [ins[0], ins[0]], `${t}_x2`);
+      add('GlobalAveragePool', [`${t}_x2`], `${t}_gs`);
+      add('ReduceMean', [`${t}_gs`], `${t}_s4`, [attr('axes', [0]), attr('keepdims', 0)]);
+      add('Reshape', [`${t}_m4`, 'shape_c'], `${t}_mean`);
+      add('Reshape', [`${t}_s4`, 'shape_c'], `${t}_sq`);
+      add('Mul', [`${t}_mean`, `${t}_mean`], `${t}_m2`);
+      add('Sub', [`${t}_sq`, `${t}_m2`], `${t}_v0`);
+      add('Relu', [`${t}_v0`], `${t}_var`);
+      if (!init.some((x) => x.name === `bn_one_${c}`)) {
+        init.push(floatTensor(`bn_one_${c}`, [c], new Float32Array(c).fill(1)));
+        init.push(floatTensor(`bn_zero_${c}`, [c], new Float32Array(c)));
+      }
+      add('BatchNormalization', [ins[0], `bn_one_${c}`, `bn_zero_${c}`, `${t}_mean`, `${t}_var`], out, [attr('epsilon', BN_EPSILON, true)]);
       return;
     }
     case 'act':

@@ -135,8 +135,12 @@ function forward(node: Node, ins: tf.Tensor4D[], graph: Graph, p?: { w: tf.Tenso
       return p!.b ? tf.add(y, p!.b) : y;
     }
     case 'batchnorm': {
-      const { mean, variance } = tf.moments(x, [0, 1, 2], true);
-      return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPSILON)));
+      // Means over H, W first, then over N: shorter float32 sums than one reduction over
+      // (N, H, W), whose rounding error otherwise grows through the ~50 BN layers of a proxy.
+      const mean = tf.mean(tf.mean(x, [1, 2], true), 0, true);
+      const d = tf.sub(x, mean);
+      const variance = tf.mean(tf.mean(tf.square(d), [1, 2], true), 0, true);
+      return tf.mul(d, tf.rsqrt(tf.add(variance, BN_EPSILON)));
     }
     case 'act':
       switch (op.fn) {
