@@ -4,7 +4,7 @@
 import { parseDocument } from 'yaml';
 import { applySet } from './set.js';
 import { API_VERSION, KIND, type ExperimentManifest } from './spec.js';
-import { applyDefaults, shown, validateSpec, type GenomeCheck } from './validate.js';
+import { applyDefaults, shown, unknownField, validateSpec, type GenomeCheck } from './validate.js';
 
 export class ManifestError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -44,7 +44,7 @@ function metadataProblems(meta: unknown): string[] {
   if (meta === undefined) return ['metadata: required (a mapping with at least name)'];
   if (!isObj(meta)) return [`metadata: must be a mapping, got ${shown(meta)}`];
   const problems: string[] = [];
-  for (const key of Object.keys(meta)) if (!META.includes(key)) problems.push(`metadata.${key}: unknown field (expected one of: ${META.join(', ')})`);
+  for (const key of Object.keys(meta)) if (!META.includes(key)) problems.push(`metadata.${key}: ${unknownField(key, META)}`);
   if (typeof meta.name !== 'string' || meta.name.length > 253 || !NAME.test(meta.name)) {
     problems.push(`metadata.name: must be a lowercase DNS name (letters, digits, '-', '.'; at most 253), got ${shown(meta.name)}`);
   }
@@ -74,7 +74,7 @@ export function resolveManifest(parsed: unknown, options: LoadOptions = {}): Exp
   }
   if (doc.apiVersion !== API_VERSION) problems.push(`apiVersion: must be ${API_VERSION}, got ${shown(doc.apiVersion)}`);
   if (doc.kind !== KIND) problems.push(`kind: must be ${KIND}, got ${shown(doc.kind)}`);
-  for (const key of Object.keys(doc)) if (!TOP.includes(key)) problems.push(`${key}: unknown field (expected one of: ${TOP.join(', ')})`);
+  for (const key of Object.keys(doc)) if (!TOP.includes(key)) problems.push(`${key}: ${unknownField(key, TOP)}`);
   problems.push(...metadataProblems(doc.metadata));
   if (doc.spec === undefined || doc.spec === null) problems.push('spec: required (a mapping with at least searchSpace.name)');
   const spec = applyDefaults(doc.spec ?? undefined);

@@ -30,6 +30,28 @@ function defaultOffspring(spec: Record<string, unknown>): void {
   }
 }
 
+// Levenshtein distance, for suggesting the field a typo meant.
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** `unknown field (did you mean X? expected one of: ...)`. */
+export function unknownField(key: string, known: readonly string[]): string {
+  const k = key.toLowerCase();
+  const close = known.filter((f) => {
+    const g = f.toLowerCase();
+    return distance(k, g) <= 2 || (k.length >= 3 && (g.startsWith(k.slice(0, 3)) || g.includes(k) || k.includes(g)));
+  });
+  const hint = close.length > 0 && close.length <= 2 ? `did you mean ${close.join(' or ')}? ` : '';
+  return `unknown field (${hint}expected one of: ${known.join(', ')})`;
+}
+
 /** `got` part of a problem: the offending value, short. */
 export function shown(value: unknown): string {
   const text = value === undefined ? 'nothing' : JSON.stringify(value);
@@ -106,7 +128,7 @@ export function walk(node: SchemaNode, value: unknown, path: string, problems: s
     if (node['x-kubernetes-preserve-unknown-fields']) return;
     const props = node.properties ?? {};
     for (const key of Object.keys(value)) {
-      if (!(key in props)) problems.push(`${path}.${key}: unknown field (expected one of: ${Object.keys(props).join(', ')})`);
+      if (!(key in props)) problems.push(`${path}.${key}: ${unknownField(key, Object.keys(props))}`);
     }
     for (const key of node.required ?? []) {
       if (value[key] === undefined || value[key] === null) problems.push(`${path}.${key}: required (${expectation(props[key])})`);

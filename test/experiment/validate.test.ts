@@ -38,7 +38,7 @@ test('every problem is reported, one per line, naming the field path', () => {
 `));
   assert.deepEqual(got, [
     'spec.objectives: must name 2 or 3 distinct objectives',
-    'spec.algorithm.popsize: unknown field (expected one of: name, populationSize, offspringSize, generations, crossoverProbability, mutationRate, seed, initialGenomes, referencePoint)',
+    'spec.algorithm.popsize: unknown field (did you mean populationSize? expected one of: name, populationSize, offspringSize, generations, crossoverProbability, mutationRate, seed, initialGenomes, referencePoint)',
     'spec.algorithm.populationSize: must be an even integer >= 4, got -3',
     'spec.algorithm.crossoverProbability: must be a number between 0 and 1, got 1.5',
     'spec.execution.trialsPerJob: must be an integer between 1 and 16, got 17',
@@ -72,7 +72,7 @@ test('--set overrides any field with YAML-typed values before validation', () =>
   assert.equal(m.spec.evaluation.table.path, '/x/y.csv');
   assert.deepEqual(problems(base(''), ['spec.algorithm.seed=-1', 'spec.algorithm.sed=1', 'oops']), [
     '--set oops: expected PATH=VALUE, e.g. spec.algorithm.seed=2',
-    'spec.algorithm.sed: unknown field (expected one of: name, populationSize, offspringSize, generations, crossoverProbability, mutationRate, seed, initialGenomes, referencePoint)',
+    'spec.algorithm.sed: unknown field (did you mean seed? expected one of: name, populationSize, offspringSize, generations, crossoverProbability, mutationRate, seed, initialGenomes, referencePoint)',
     'spec.algorithm.seed: must be an integer between 0 and 4294967295, got -1',
   ]);
 });
