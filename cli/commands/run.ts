@@ -3,6 +3,7 @@
 // the local executor evaluates it (in-process for `table`, a worker-thread pool otherwise),
 // the engine is told the results in candidate order, and state.json is written, so that
 // `--resume` continues an interrupted run to exactly the result of an uninterrupted one.
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -89,6 +90,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
     log.info('resuming', { dir: out.dir, generation: engine.generation, evaluations: engine.history().length });
   } else {
     if (opts.resume) log.warn('nothing to resume, starting afresh', { state: out.path('state.json') });
+    else if (existsSync(out.path('state.json'))) log.warn('replacing the outputs of an earlier run (use --resume to continue it)', { dir: out.dir });
     out.reset();
     engine = Engine.create(settings);
   }
