@@ -15,7 +15,7 @@ export interface ClassifierOptions {
 }
 
 /** Per-feature mean/std of `train`, applied to both sets (constant features become 0). */
-export function standardise(train: FeatureMatrix, other: FeatureMatrix): [Float32Array, Float32Array] {
+export function standardise(train: FeatureMatrix, other: FeatureMatrix): [Float64Array, Float64Array] {
   const { dim } = train;
   const mean = new Float64Array(dim);
   const sq = new Float64Array(dim);
@@ -32,8 +32,8 @@ export function standardise(train: FeatureMatrix, other: FeatureMatrix): [Float3
     const variance = sq[d] / train.n - mean[d] * mean[d];
     scale[d] = variance > 1e-12 ? 1 / Math.sqrt(variance) : 0;
   }
-  const apply = (m: FeatureMatrix): Float32Array => {
-    const out = new Float32Array(m.n * dim);
+  const apply = (m: FeatureMatrix): Float64Array => {
+    const out = new Float64Array(m.n * dim);
     for (let i = 0; i < m.n; i++) for (let d = 0; d < dim; d++) out[i * dim + d] = (m.data[i * dim + d] - mean[d]) * scale[d];
     return out;
   };
@@ -48,20 +48,28 @@ export interface Softmax {
   readonly classes: number;
 }
 
-function logits(model: Softmax, x: Float32Array, row: number, out: Float64Array): void {
+function logits(model: Softmax, x: Float64Array, row: number, out: Float64Array): void {
   const { dim, classes, w, b } = model;
   const base = row * dim;
   for (let k = 0; k < classes; k++) {
-    let s = b[k];
+    // Four partial sums: shorter dependency chains, about twice the speed in V8.
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     const wk = k * dim;
-    for (let d = 0; d < dim; d++) s += w[wk + d] * x[base + d];
-    out[k] = s;
+    let d = 0;
+    for (; d + 3 < dim; d += 4) {
+      s0 += w[wk + d] * x[base + d];
+      s1 += w[wk + d + 1] * x[base + d + 1];
+      s2 += w[wk + d + 2] * x[base + d + 2];
+      s3 += w[wk + d + 3] * x[base + d + 3];
+    }
+    for (; d < dim; d++) s0 += w[wk + d] * x[base + d];
+    out[k] = b[k] + (s0 + s1) + (s2 + s3);
   }
 }
 
 function softmaxInPlace(z: Float64Array): void {
   let m = -Infinity;
-  for (const v of z) m = Math.max(m, v);
+  for (let k = 0; k < z.length; k++) if (z[k] > m) m = z[k];
   let s = 0;
   for (let k = 0; k < z.length; k++) {
     z[k] = Math.exp(z[k] - m);
@@ -70,7 +78,7 @@ function softmaxInPlace(z: Float64Array): void {
   for (let k = 0; k < z.length; k++) z[k] /= s;
 }
 
-export function trainSoftmax(x: Float32Array, labels: Uint8Array, n: number, dim: number, opts: ClassifierOptions, rng: Rng): Softmax {
+export function trainSoftmax(x: Float64Array, labels: Uint8Array, n: number, dim: number, opts: ClassifierOptions, rng: Rng): Softmax {
   const { classes, epochs, l2, learningRate: lr, batchSize } = opts;
   const model: Softmax = { w: new Float64Array(classes * dim), b: new Float64Array(classes), dim, classes };
   const size = model.w.length + classes;
@@ -96,7 +104,14 @@ export function trainSoftmax(x: Float32Array, labels: Uint8Array, n: number, dim
           const g = z[k];
           if (g === 0) continue;
           const wk = k * dim;
-          for (let d = 0; d < dim; d++) grad[wk + d] += g * x[base + d];
+          let d = 0;
+          for (; d + 3 < dim; d += 4) {
+            grad[wk + d] += g * x[base + d];
+            grad[wk + d + 1] += g * x[base + d + 1];
+            grad[wk + d + 2] += g * x[base + d + 2];
+            grad[wk + d + 3] += g * x[base + d + 3];
+          }
+          for (; d < dim; d++) grad[wk + d] += g * x[base + d];
           grad[model.w.length + k] += g;
         }
       }
@@ -120,7 +135,7 @@ export function trainSoftmax(x: Float32Array, labels: Uint8Array, n: number, dim
 }
 
 /** Misclassified share of the rows, in percent. */
-export function errorPercent(model: Softmax, x: Float32Array, labels: Uint8Array, n: number): number {
+export function errorPercent(model: Softmax, x: Float64Array, labels: Uint8Array, n: number): number {
   const z = new Float64Array(model.classes);
   let wrong = 0;
   for (let i = 0; i < n; i++) {

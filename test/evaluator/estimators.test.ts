@@ -50,9 +50,9 @@ test('adaptive pooling follows PyTorch bins', () => {
   assert.equal(g[0], 4);
 });
 
-function blobs(n: number, dim: number, rng: Rng, separation: number): { x: Float32Array; y: Uint8Array } {
+function blobs(n: number, dim: number, rng: Rng, separation: number): { x: Float64Array; y: Uint8Array } {
   const centres = Array.from({ length: 10 }, () => Array.from({ length: dim }, () => rng.normal() * separation));
-  const x = new Float32Array(n * dim);
+  const x = new Float64Array(n * dim);
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     y[i] = i % 10;
@@ -61,6 +61,8 @@ function blobs(n: number, dim: number, rng: Rng, separation: number): { x: Float
   return { x, y };
 }
 
+const fm = (x: Float64Array, n: number) => ({ data: Float32Array.from(x), n, dim: 16 });
+
 test('softmax classifier: learns separable classes, chance on noise, deterministic', () => {
   const opts = { epochs: 15, l2: 1e-4, learningRate: 0.01, batchSize: 64, classes: 10 };
   const rng = Rng.seeded(9);
@@ -68,12 +70,12 @@ test('softmax classifier: learns separable classes, chance on noise, determinist
   const va = blobs(300, 16, Rng.seeded(9), 3);
   const model = trainSoftmax(tr.x, tr.y, 600, 16, opts, Rng.seeded(1));
   assert.ok(errorPercent(model, va.x, va.y, 300) < 5);
-  const a = rweError({ data: tr.x, n: 600, dim: 16 }, tr.y, { data: va.x, n: 300, dim: 16 }, va.y, opts, Rng.seeded(2));
-  const b = rweError({ data: tr.x, n: 600, dim: 16 }, tr.y, { data: va.x, n: 300, dim: 16 }, va.y, opts, Rng.seeded(2));
+  const a = rweError(fm(tr.x, 600), tr.y, fm(va.x, 300), va.y, opts, Rng.seeded(2));
+  const b = rweError(fm(tr.x, 600), tr.y, fm(va.x, 300), va.y, opts, Rng.seeded(2));
   assert.equal(a, b);
   const noise = blobs(600, 16, Rng.seeded(5), 0);
   const noiseVal = blobs(300, 16, Rng.seeded(6), 0);
-  const e = rweError({ data: noise.x, n: 600, dim: 16 }, noise.y, { data: noiseVal.x, n: 300, dim: 16 }, noiseVal.y, opts, Rng.seeded(2));
+  const e = rweError(fm(noise.x, 600), noise.y, fm(noiseVal.x, 300), noiseVal.y, opts, Rng.seeded(2));
   assert.ok(e > 75, `error on noise ${e}`);
 });
 
