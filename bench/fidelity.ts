@@ -19,6 +19,9 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '1,2' },
     probes: { type: 'string', default: 'reference,complexity,rwe' },
     data: { type: 'string' },
+    cifar10: { type: 'string' },
+    rwe: { type: 'string' },
+    limit: { type: 'string' },
     cache: { type: 'string', default: join('out', 'fidelity', 'measurements.jsonl') },
     'no-cache': { type: 'boolean', default: false },
     samples: { type: 'string', default: 'tune,confirm' },
@@ -29,8 +32,11 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`usage: npm run bench:fidelity -- [--quick] [--space nb201,darts] [--size N] [--seeds 1,2]
-  [--probes ${PROBE_NAMES.join(',')}] [--samples tune,confirm] [--data DIR] [--cache FILE | --no-cache]
---quick: 30 architectures per sample (smoke run); --size: architectures per NB201 sample (default 200).`);
+  [--probes ${PROBE_NAMES.join(',')}] [--samples tune,confirm] [--data DIR] [--cifar10 DIR] [--cache FILE | --no-cache]
+  [--rwe key=value,...] [--limit N]
+--quick: 30 architectures per sample (smoke run); --size: architectures per NB201 sample (default 200);
+--limit: only the first N of each sample (for calibration on a prefix; tables then cover N);
+--rwe: settings of the rwe probe, e.g. channels=16,cells=1,train=1000,validation=500,epochs=20,features=last@1+all@1.`);
   process.exit(0);
 }
 
@@ -47,7 +53,7 @@ for (const s of spaces) if (s !== 'nb201' && s !== 'darts') throw new Error(`--s
 const wantedSamples = args.samples.split(',') as ('tune' | 'confirm')[];
 const dir = dataDir(args.data);
 const cache = new MeasurementCache(args['no-cache'] ? undefined : args.cache);
-const probes: Probe[] = await makeProbes(args.probes.split(','));
+const probes: Probe[] = await makeProbes(args.probes.split(','), { rwe: args.rwe, cifar10: args.cifar10 });
 
 // Fixed sampling seeds: the samples must not move when estimator seeds change.
 function samples(space: BenchSpace): Split {
@@ -85,24 +91,23 @@ for (const space of spaces) {
   for (const probe of probes.filter((p) => p.spaces.includes(space))) {
     for (const seed of probe.seeded ? seeds : [seeds[0]]) {
       for (const sample of wantedSamples) {
-        const results = await measureAll(space, probe, split[sample], seed);
+        const archs = args.limit ? split[sample].slice(0, Number(args.limit)) : split[sample];
+        const results = await measureAll(space, probe, archs, seed);
         const names = new Set(results.flatMap((r) => Object.keys(r.m.scores ?? {})));
         for (const name of names) {
-          const ok = results.filter((r) => r.m.scores && Number.isFinite(r.m.scores[name]));
-          const seconds = ok.map((r) => r.m.seconds).filter((s): s is number => typeof s === 'number' && Number.isFinite(s));
-          const scores = ok.map((r) => r.m.scores![name]);
-          const accuracy = ok.map((r) => r.arch.accuracy);
+          const raw = results.map((r) => r.m.scores?.[name] ?? NaN);
+          const seconds = results.map((r) => r.m.seconds?.[name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
           series.push({
             estimator: name,
             sample,
             seed,
-            scores,
-            accuracy,
+            scores: failuresLast(raw),
+            accuracy: results.map((r) => r.arch.accuracy),
             secondsPerArch: seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : NaN,
-            failed: results.length - ok.length,
+            failed: raw.filter((v) => !Number.isFinite(v)).length,
           });
           // Keep full vectors (NaN for failures) aligned by architecture for combinations.
-          const aligned = results.map((r) => r.m.scores?.[name] ?? NaN);
+          const aligned = raw;
           const s = bySample.get(sample) ?? new Map();
           const e = s.get(name) ?? new Map();
           e.set(seed, { score: aligned, acc: results.map((r) => r.arch.accuracy), seconds: series[series.length - 1].secondsPerArch });
@@ -113,13 +118,25 @@ for (const space of spaces) {
     }
   }
   series.push(...combinations(space, bySample));
-  const rows = summarise(series, Number(args.resamples));
+  // `log params` / `log flops` rank exactly as params / FLOPs; they exist for the combinations.
+  const rows = summarise(series.filter((s) => !s.estimator.startsWith('log ')), Number(args.resamples));
   const order = [...new Set(series.map((s) => s.estimator))];
   rows.sort((a, b) => order.indexOf(a.estimator) - order.indexOf(b.estimator) || (a.sample === 'tune' ? -1 : 1));
-  console.log(`\n## ${space === 'nb201' ? 'NAS-Bench-201 (CIFAR-10, 200-epoch test accuracy)' : 'NAS-Bench-301 (DARTS, validation accuracy)'}: ${split.tune.length} + ${split.confirm.length} architectures, seeds ${seeds.join(', ')}\n`);
+  console.log(`\n## ${space === 'nb201' ? 'NAS-Bench-201 (CIFAR-10, 200-epoch test accuracy)' : 'NAS-Bench-301 (DARTS, validation accuracy)'}: ${args.limit ? `first ${args.limit} of ` : ''}${split.tune.length} + ${split.confirm.length} architectures, seeds ${seeds.join(', ')}\n`);
   console.log(markdownTable(rows));
 }
 for (const p of probes) await p.close?.();
+
+/**
+ * A failed evaluation (e.g. NASWOT's singular kernel on a degenerate cell) ranks below every
+ * success, all failures tied: in a search a Failed trial never survives, so dropping it from
+ * the statistics would flatter the estimator.
+ */
+function failuresLast(scores: readonly number[]): number[] {
+  const finite = scores.filter(Number.isFinite);
+  const floor = finite.length ? Math.min(...finite) - 1 : 0;
+  return scores.map((v) => (Number.isFinite(v) ? v : floor));
+}
 
 /**
  * Combination estimators: a linear mix of two z-scored scores whose constants and weight are
@@ -144,13 +161,13 @@ function combinations(space: BenchSpace, bySample: Map<string, Map<string, Map<n
         // Both scores come from passes already paid for; count the dearer (they may share one).
         const paid = [ra.seconds, rb.seconds].filter(Number.isFinite);
         const seconds = paid.length ? Math.max(...paid) : NaN;
-        return [{ seed, a: f(ra.score), b: f(rb.score), accuracy: f(ra.acc), failed: keep.filter((k) => !k).length, seconds }];
+        return [{ seed, a: ra.score, b: rb.score, fitA: f(ra.score), fitB: f(rb.score), fitAccuracy: f(ra.acc), accuracy: ra.acc, failed: keep.filter((k) => !k).length, seconds }];
       });
     };
     if (!tune) continue;
     const tuneRuns = runsOf('tune');
     if (tuneRuns.length === 0) continue;
-    const fit = fitCombination(tuneRuns);
+    const fit = fitCombination(tuneRuns.map((r) => ({ a: r.fitA, b: r.fitB, accuracy: r.fitAccuracy })));
     const label = `${a} + ${fit.weight}·${b}`;
     console.error(
       `${space}: ${label}: z-constants ${a} mean ${fit.a.mean.toPrecision(6)} sd ${fit.a.sd.toPrecision(6)}, ${b} mean ${fit.b.mean.toPrecision(6)} sd ${fit.b.sd.toPrecision(6)}; tune τ ${fit.tuneTau.toFixed(3)}`,
@@ -158,8 +175,8 @@ function combinations(space: BenchSpace, bySample: Map<string, Map<string, Map<n
     for (const sample of wantedSamples) {
       for (const r of runsOf(sample)) {
         const common = { sample, seed: r.seed, accuracy: r.accuracy, secondsPerArch: r.seconds, failed: r.failed };
-        out.push({ ...common, estimator: label, scores: r.a.map((v, i) => combineScore(fit, v, r.b[i])) });
-        out.push({ ...common, estimator: `meanrank(${a}, ${b})`, scores: meanRank(r.a, r.b) });
+        out.push({ ...common, estimator: label, scores: failuresLast(r.a.map((v, i) => combineScore(fit, v, r.b[i]))) });
+        out.push({ ...common, estimator: `meanrank(${a}, ${b})`, scores: failuresLast(meanRank(failuresLast(r.a), failuresLast(r.b))) });
       }
     }
   }

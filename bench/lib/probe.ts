@@ -10,8 +10,8 @@ export type BenchSpace = 'nb201' | 'darts';
 export interface ProbeResult {
   /** Estimator name → score; higher means predicted more accurate. */
   readonly scores: Readonly<Record<string, number>>;
-  /** Wall seconds this architecture took (NaN when the probe is a free lookup). */
-  readonly seconds: number;
+  /** Estimator name → wall seconds its score cost for this architecture (absent: a free lookup). */
+  readonly seconds: Readonly<Record<string, number>>;
 }
 
 export interface Probe {
@@ -29,7 +29,7 @@ export interface Measurement extends Partial<ProbeResult> {
   readonly space: BenchSpace;
   readonly seed: number;
   readonly genome: string;
-  /** Set when the evaluation failed; the architecture is then left out of that estimator's statistics. */
+  /** Set when the evaluation failed; the architecture then ranks last for every estimator of the probe. */
   readonly error?: string;
 }
 
@@ -55,7 +55,6 @@ export class MeasurementCache {
     this.entries.set(keyOf(m), m);
     if (!this.path) return;
     mkdirSync(dirname(this.path), { recursive: true });
-    // JSON.stringify writes NaN as null; readers treat null seconds as "free".
     appendFileSync(this.path, JSON.stringify(m) + '\n');
   }
 }

@@ -11,7 +11,7 @@ export interface Series {
   readonly accuracy: readonly number[];
   /** Mean seconds per architecture (NaN when free, e.g. a table lookup). */
   readonly secondsPerArch: number;
-  /** Architectures whose evaluation failed (dropped from the statistics). */
+  /** Architectures whose evaluation failed (ranked last, tied). */
   readonly failed: number;
 }
 
