@@ -4,6 +4,7 @@
 // installed CRDs cannot drift apart.
 import { stringify } from 'yaml';
 import { SPEC_SCHEMA, type SchemaNode } from '../search/experiment/schema.js';
+import { applyDefaults } from '../search/experiment/validate.js';
 import { API_GROUP, API_VERSION_NAME, MAX_EXPERIMENT_NAME } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -143,8 +144,22 @@ function version(spec: Json, status: Json, columns: Json[], rootRules: Json[]): 
 const nameRule = {
   rule: `size(self.metadata.name) <= ${MAX_EXPERIMENT_NAME}`,
   message: `metadata.name must be at most ${MAX_EXPERIMENT_NAME} characters: it prefixes the names and labels of the experiment's trials and Jobs`,
-  fieldPath: '.metadata.name',
 };
+
+/**
+ * The spec schema with each object default written out in full (`rwe: {}` becomes
+ * `{trainSamples: 5000, ...}`): the API server checks a default against the node's CEL rules
+ * as written, and a rule such as `self.trainSamples + ...` cannot read an absent key.
+ */
+function expandDefaults(node: SchemaNode): Json {
+  const out: Json = { ...node };
+  if (node.properties) out.properties = Object.fromEntries(Object.entries(node.properties).map(([k, v]) => [k, expandDefaults(v)]));
+  if (node.items) out.items = expandDefaults(node.items);
+  if (node.type === 'object' && node.default !== undefined && node.properties && !node['x-kubernetes-preserve-unknown-fields']) {
+    out.default = applyDefaults(undefined, node);
+  }
+  return out;
+}
 
 function crd(kind: string, plural: string, shortName: string, spec: Json, status: Json, columns: Json[], rules: Json[]): Json {
   return {
@@ -161,7 +176,7 @@ function crd(kind: string, plural: string, shortName: string, spec: Json, status
 }
 
 export function experimentCrd(): Json {
-  const spec = SPEC_SCHEMA as SchemaNode as unknown as Json;
+  const spec = expandDefaults(SPEC_SCHEMA);
   return crd('NASExperiment', 'nasexperiments', 'nasexp', spec, EXPERIMENT_STATUS, [
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Generation', type: 'integer', jsonPath: '.status.generation' },

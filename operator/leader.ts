@@ -95,12 +95,13 @@ export class LeaderElector {
     const mine = holder === this.o.identity;
     const heldMs = (spec.leaseDurationSeconds ?? durationS) * 1000;
     if (!mine && holder !== '' && this.observedAt + heldMs > now.getTime()) return false;
+    // MicroTime must be written with six fractional digits: re-wrap every time field.
     lease.spec = {
       ...spec,
       holderIdentity: this.o.identity,
       leaseDurationSeconds: durationS,
       renewTime: new k8s.V1MicroTime(now.getTime()),
-      acquireTime: mine ? spec.acquireTime : new k8s.V1MicroTime(now.getTime()),
+      acquireTime: mine && spec.acquireTime ? new k8s.V1MicroTime(new Date(spec.acquireTime).getTime()) : new k8s.V1MicroTime(now.getTime()),
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     try {
@@ -121,7 +122,8 @@ export class LeaderElector {
     try {
       const lease = await this.kube.getLease(this.o.namespace, this.o.name);
       if (lease.spec?.holderIdentity === this.o.identity) {
-        lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new k8s.V1MicroTime(Date.now()) };
+        const acquired = lease.spec.acquireTime ? new k8s.V1MicroTime(new Date(lease.spec.acquireTime).getTime()) : undefined;
+        lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: acquired, renewTime: new k8s.V1MicroTime(Date.now()) };
         await this.kube.updateLease(this.o.namespace, lease);
         this.log.info('released the lease', { identity: this.o.identity });
       }
