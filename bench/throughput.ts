@@ -49,10 +49,17 @@ interface Net {
   macs: number;
 }
 
+/** A seeded sample of each space, plus the all-3x3-convolution NB201 cell (the convolution-heavy case). */
 function nets(): Net[] {
-  return ['nb201', 'darts', 'mobilenetv3'].map((name) => {
-    const space = spaceByName(name);
-    const genome = space.sample(Rng.seeded(2024));
+  const picks: [string, string, string | undefined][] = [
+    ['nb201', 'nb201', undefined],
+    ['nb201-conv', 'nb201', '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'],
+    ['darts', 'darts', undefined],
+    ['mobilenetv3', 'mobilenetv3', undefined],
+  ];
+  return picks.map(([name, spaceName, text]) => {
+    const space = spaceByName(spaceName);
+    const genome = text ? space.parse(text) : space.sample(Rng.seeded(2024));
     const canonical = space.serialize(genome);
     const graph = space.build(genome, 'proxy');
     return { name, canonical, graph, weights: initWeights(graph, 1, genomeHash(space.name, canonical)), macs: countComplexity(graph).flops };

@@ -26,6 +26,11 @@ export interface TrialReport {
 export interface EvaluatorOptions {
   /** Overrides spec.evaluation.engine (e.g. `rwenas evaluate --engine`). */
   readonly engine?: 'auto' | 'onnx' | 'tfjs';
+  /**
+   * Overrides spec.evaluation.threads (ONNX Runtime intra-op threads). A pool of N workers
+   * should pass about CPUs / N, so that the workers do not oversubscribe the cores.
+   */
+  readonly threads?: number;
 }
 
 /** What a method computes for one genome; throwing fails that genome only. */
@@ -55,7 +60,7 @@ export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
 /** rwe, naswot, rwe+naswot: one probe (data set and engine loaded once) per Evaluator. */
 function randomWeight(method: RandomWeightMethod): EstimatorFactory {
   return async (spec, space, options) => {
-    const probe = await RandomWeightProbe.create(spec, { engine: options.engine });
+    const probe = await RandomWeightProbe.create(spec, { engine: options.engine, threads: options.threads });
     return {
       estimate: async (genome, canonical) => {
         const r = await probe.measureGenome(space, genome, canonical, method, spec.searchSpace.proxy);
