@@ -178,11 +178,13 @@ export class Reconciler {
           try {
             const results = decodeResults(term.state.message ?? '', open);
             const finishedAt = toIso(term.state.finishedAt) ?? isoNow();
-            for (const n of open) {
-              const r = checkObjectives(results.get(n)!, required);
-              await this.recordResult(ns, name, trials, n, r, jname, attempt, finishedAt);
-              if (r.status === 'Failed') newlyFailed.push(n);
-            }
+            await Promise.all(
+              open.map(async (n) => {
+                const r = checkObjectives(results.get(n)!, required);
+                await this.recordResult(ns, name, trials, n, r, jname, attempt, finishedAt);
+                if (r.status === 'Failed') newlyFailed.push(n);
+              }),
+            );
             this.lastResultAt.set(uid, Date.now());
             continue;
           } catch (err) {
@@ -231,16 +233,17 @@ export class Reconciler {
     let created = 0;
     if (!engine.done && !tooManyFailed) {
       const names: BatchTrial[] = [];
+      const missing: typeof candidates = [];
       for (const c of candidates) {
         const tname = trialName(name, c.trial);
         names.push({ name: tname, genome: c.genome });
         const existing = trials.get(tname);
-        if (existing) {
-          if (existing.spec.genome !== c.genome) throw new Error(`NASTrial ${tname} holds genome ${existing.spec.genome}, not ${c.genome} (hash prefix collision)`);
-          continue;
-        }
-        trials.set(tname, await this.createTrial(exp, tname, c.trial, c.genome, c.generation, spec));
+        if (!existing) missing.push(c);
+        else if (existing.spec.genome !== c.genome) throw new Error(`NASTrial ${tname} holds genome ${existing.spec.genome}, not ${c.genome} (hash prefix collision)`);
       }
+      // Concurrent creates: a new generation's trials appear in one round trip, not one per genome.
+      const made = await Promise.all(missing.map((c) => this.createTrial(exp, trialName(name, c.trial), c.trial, c.genome, c.generation, spec)));
+      for (const t of made) trials.set(t.metadata.name, t);
       if (!spec.suspend) {
         const groups = batches(names, spec.execution.trialsPerJob);
         for (let b = 0; b < groups.length; b++) {
@@ -406,13 +409,15 @@ export class Reconciler {
   }
 
   private async markRunning(ns: string, names: readonly string[], trials: Map<string, TrialObject>, job: string, attempt: number, jobObj: k8s.V1Job): Promise<void> {
-    for (const n of names) {
-      const t = trials.get(n);
-      if (!t || isFinal(t)) continue;
-      if (t.status?.phase === 'Running' && t.status.job === job) continue;
-      const status: TrialStatus = { phase: 'Running', job, attempts: attempt + 1, startTime: t.status?.startTime ?? toIso(jobObj.metadata?.creationTimestamp) ?? isoNow() };
-      trials.set(n, await this.patchTrial(ns, t, status));
-    }
+    await Promise.all(
+      names.map(async (n) => {
+        const t = trials.get(n);
+        if (!t || isFinal(t)) return;
+        if (t.status?.phase === 'Running' && t.status.job === job) return;
+        const status: TrialStatus = { phase: 'Running', job, attempts: attempt + 1, startTime: t.status?.startTime ?? toIso(jobObj.metadata?.creationTimestamp) ?? isoNow() };
+        trials.set(n, await this.patchTrial(ns, t, status));
+      }),
+    );
   }
 
   private async recordResult(ns: string, exp: string, trials: Map<string, TrialObject>, n: string, r: TrialResult, job: string, attempt: number, at: string, message?: string): Promise<void> {

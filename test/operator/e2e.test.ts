@@ -174,7 +174,7 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
   test('4. evaluator pods that write garbage or exit non-zero are retried, then fail per spec', async () => {
     const { ns } = await setup('op-bad');
     // A broken evaluator image, simulated: node preloads a module that writes garbage as the result and exits 0.
-    const garbage = "data:text/javascript,import fs from 'node:fs';fs.writeFileSync('/dev/termination-log','garbage');process.exit(0)";
+    const garbage = `data:text/javascript,${encodeURIComponent("import fs from 'node:fs';fs.writeFileSync('/dev/termination-log','garbage');process.exit(0)")}`;
     await applyManifest(ns, tableExperiment('garbage', { population: 4, generations: 0, trialsPerJob: 2, backoffLimit: 1, maxFailedTrials: 10, env: [{ name: 'NODE_OPTIONS', value: `--import=${garbage}` }] }));
     await applyManifest(ns, tableExperiment('crash', { population: 4, generations: 1, trialsPerJob: 4, backoffLimit: 0, maxFailedTrials: 1, tablePath: '/data/no-such-table.csv' }));
     const g = await waitPhase(ns, 'garbage', ['Succeeded', 'Failed']);
