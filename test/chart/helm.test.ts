@@ -2,12 +2,15 @@
 // values, schema rejections, Pod Security "restricted", a server-side dry run, and a real
 // install/uninstall on the test control plane.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { CHART, findTool, helm, KUBE_VERSION, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
+import { buildJob } from '../../operator/jobs.js';
+import { resolveManifest } from '../../search/experiment/load.js';
+import { CHART, findTool, helm, IN_CI, KUBE_VERSION, ROOT, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
 
 const noHelm = unavailable('helm', !findTool('helm'));
 const noCluster = noHelm ?? unavailable('test cluster (kubectl + kubeconfig)', !findTool('kubectl') || !kubeconfig());
@@ -163,6 +166,27 @@ describe('helm chart', { skip: noHelm }, () => {
   });
 });
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 function parseManifestsOf(text: string): Manifest[] {
   return text.split(/^---$/m).map((d) => parse(d)).filter(Boolean);
 }
@@ -171,13 +195,14 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
   const ns = `rwenas-chart-${process.pid}`;
   const release = 'rwc';
 
-  before(() => {
+  before(async () => {
     // A namespace that enforces Pod Security "restricted": the API server itself judges the pods.
     const r = kubectl(['apply', '-f', '-'], JSON.stringify({
       apiVersion: 'v1', kind: 'Namespace',
       metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } },
     }));
     assert.equal(r.status, 0, r.stderr);
+    await waitFor(`ServiceAccount ${ns}/default`, () => kubectl(['get', 'serviceaccount', 'default', '-n', ns]).status === 0, 60_000);
   });
 
   after(() => {
@@ -206,7 +231,8 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
 
   test('the operator pod is admitted under Pod Security "restricted"; a weakened one is not', () => {
     const deploy = one(render([], release, ns), 'Deployment');
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'psa-check', namespace: ns }, spec: deploy.spec.template.spec };
+    // Its own ServiceAccount does not exist outside an install; the security settings are what is judged.
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'psa-check', namespace: ns }, spec: { ...deploy.spec.template.spec, serviceAccountName: 'default' } };
     let r = kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
     assert.equal(r.status, 0, r.stderr);
     const weak = structuredClone(pod);
@@ -214,6 +240,26 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
     r = kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(weak));
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /violates PodSecurity "restricted/);
+  });
+
+  test('evaluator pods from the chart\'s evaluator template, as the operator builds them, are admitted under "restricted"', () => {
+    const template = parse(one(render([], release, ns), 'ConfigMap', '-evaluator-template').data['template.yaml']);
+    const manifest = resolveManifest({
+      apiVersion: 'rwenas.dev/v1alpha1', kind: 'NASExperiment', metadata: { name: 'psa', namespace: ns },
+      spec: { searchSpace: { name: 'darts' }, execution: { template } },
+    });
+    const exp = { apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: { name: 'psa', namespace: ns, uid: '00000000-0000-0000-0000-000000000000' } };
+    const job = buildJob(exp, manifest.spec, { name: 'psa-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 'psa-t', genome: 'g' }] }, { image: 'unused' });
+    delete job.metadata!.ownerReferences; // the experiment does not exist; the pod spec is what is judged
+    const pod = job.spec!.template.spec!;
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.containers[0].image, 'rwenas/evaluator-gpu:0.1.0');
+    assert.deepEqual(pod.containers[0].resources?.limits?.['nvidia.com/gpu'], 1);
+    let r = kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(job));
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /violate PodSecurity/);
+    r = kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'psa-evaluator', namespace: ns }, spec: pod }));
+    assert.equal(r.status, 0, r.stderr);
   });
 
   test('helm install creates the Deployment, RBAC and Service as rendered; uninstall removes them', () => {
@@ -255,5 +301,64 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
     assert.notEqual(kubectl(['get', 'deployment', `${release}-rwenas-operator`, '-n', ns]).status, 0, 'Deployment left behind');
     // CRDs stay, and with them every experiment and trial.
     assert.equal(kubectl(['get', 'crd', 'nasexperiments.rwenas.dev']).status, 0);
+  });
+  test('the installed operator runs on the chart\'s RBAC alone: takes the Lease and finishes an experiment', async (t) => {
+    // The process kubelet runs the operator pod from this checkout with the pod's projected
+    // ServiceAccount token: every API call goes through the chart's Role/RoleBinding. It watches
+    // its own experiment namespace (Role mode); pod processes share the host's ports, so one
+    // replica on free ports.
+    const table = join(ROOT, '..', 'shared', 'data', 'nasbench201', 'nb201-cifar10.csv');
+    if (!existsSync(table) && !IN_CI) return t.skip(`no NAS-Bench-201 table at ${table}`);
+    const work = `${ns}-exp`;
+    let r = kubectl(['create', 'namespace', work]);
+    assert.equal(r.status, 0, r.stderr);
+    try {
+      await waitFor('default ServiceAccount', () => kubectl(['get', 'sa', 'default', '-n', work]).status === 0, 60_000);
+      const [metrics, probes] = [await freePort(), await freePort()];
+      r = helm(['install', `${release}-run`, CHART, '--namespace', ns, '--set', 'operator.replicas=1', '--set', `operator.watchNamespace=${work}`,
+        '--set', `metrics.port=${metrics}`, '--set', `operator.probes.port=${probes}`, '--set', 'evaluator.image.repository=rwenas-evaluator']);
+      assert.equal(r.status, 0, r.stderr);
+      const lease = await waitFor('the operator to take its Lease', () => {
+        const g = kubectl(['get', 'lease', '-n', ns, '-o', 'json']);
+        const items = g.status === 0 ? (JSON.parse(g.stdout).items as { spec: { holderIdentity?: string } }[]) : [];
+        return items.find((l) => l.spec.holderIdentity?.startsWith(`${release}-run-rwenas-operator-`));
+      }, 90_000);
+      assert.ok(lease.spec.holderIdentity);
+      const experiment = {
+        apiVersion: 'rwenas.dev/v1alpha1', kind: 'NASExperiment', metadata: { name: 'chart', namespace: work },
+        spec: {
+          searchSpace: { name: 'nb201' }, objectives: ['error', 'flops'],
+          algorithm: { name: 'nsga2', populationSize: 4, generations: 1, seed: 7 },
+          evaluation: { method: 'table', table: { path: '/data/nasbench201/nb201-cifar10.csv' } },
+          execution: {
+            parallelism: 2, trialsPerJob: 2, maxFailedTrials: 0, backoffLimit: 0,
+            // No image: the chart's --evaluator-image fills it in.
+            template: { spec: {
+              containers: [{ name: 'evaluator', volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }] }],
+              volumes: [{ name: 'data', hostPath: { path: join(table, '..', '..'), type: 'Directory' } }],
+            } },
+          },
+        },
+      };
+      r = kubectl(['apply', '-f', '-'], JSON.stringify(experiment));
+      assert.equal(r.status, 0, r.stderr);
+      const phase = await waitFor('the experiment to finish', () => {
+        const g = kubectl(['get', 'nasexperiment', 'chart', '-n', work, '-o', 'jsonpath={.status.phase}']);
+        return ['Succeeded', 'Failed', 'Invalid'].includes(g.stdout) && g.stdout;
+      }, 180_000).catch((err: Error) => {
+        // A missing grant shows as "forbidden" in the operator's log: say so.
+        const logs = kubectl(['logs', '-n', ns, '-l', `app.kubernetes.io/instance=${release}-run`, '--tail=15']);
+        throw new Error(`${err.message}\noperator log:\n${logs.stdout}${logs.stderr}`);
+      });
+      assert.equal(phase, 'Succeeded');
+      const jobs = JSON.parse(kubectl(['get', 'jobs', '-n', work, '-o', 'json']).stdout).items as { spec: { template: { spec: { containers: { image: string }[] } } } }[];
+      assert.ok(jobs.length > 0);
+      for (const j of jobs) assert.equal(j.spec.template.spec.containers[0].image, 'rwenas-evaluator:0.1.0');
+      const events = kubectl(['get', 'events', '-n', work, '-o', 'json']);
+      assert.ok((JSON.parse(events.stdout).items as unknown[]).length > 0, 'the operator could create Events');
+    } finally {
+      helm(['uninstall', `${release}-run`, '--namespace', ns, '--wait']);
+      kubectl(['delete', 'namespace', work, '--wait=false', '--ignore-not-found']);
+    }
   });
 });
