@@ -2,8 +2,8 @@
 // `npm run k8s:up`) or ones on PATH, and its kubeconfig. Outside CI a missing tool skips the
 // suite with a reason; in CI (CI=true) it fails, so the chart is never silently untested.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
@@ -19,6 +19,13 @@ export function findTool(name: string): string | undefined {
   if (existsSync(local)) return local;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  // Built but no cluster started for this run (scripts/k8s-build.mjs caches by version).
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rwenas', 'k8s');
+  if (existsSync(cache)) {
+    for (const key of readdirSync(cache).sort().reverse()) {
+      if (existsSync(join(cache, key, 'bin', name))) return join(cache, key, 'bin', name);
+    }
   }
   return undefined;
 }
