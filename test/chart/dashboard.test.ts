@@ -20,19 +20,36 @@ const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 // Grafana's built-in variables stand for durations; substitute before parsing as PromQL.
 const GRAFANA_DURATIONS: Record<string, string> = { $__rate_interval: '5m', $__interval: '1m', $__range: '1h' };
 
-/** Metric names in a PromQL expression; throws on a syntax error. */
-export function metricNames(expr: string): string[] {
+/** Each vector selector of a PromQL expression: its metric and the labels it matches on;
+ * plus every `by (...)` grouping label. Throws on a syntax error. */
+export function selectors(expr: string): { metrics: { name: string; labels: string[] }[]; grouping: string[] } {
   let src = expr;
   for (const [v, d] of Object.entries(GRAFANA_DURATIONS)) src = src.split(v).join(d);
-  const names: string[] = [];
+  const metrics: { name: string; labels: string[] }[] = [];
+  const grouping: string[] = [];
+  const text = (n: { from: number; to: number }) => src.slice(n.from, n.to);
   parser.parse(src).iterate({
-    enter: (node) => {
-      if (node.type.isError) throw new Error(`PromQL syntax error at ${node.from} in: ${expr}`);
-      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') names.push(src.slice(node.from, node.to));
+    enter: (ref) => {
+      if (ref.type.isError) throw new Error(`PromQL syntax error at ${ref.from} in: ${expr}`);
+      if (ref.name === 'VectorSelector') {
+        const id = ref.node.getChild('Identifier');
+        const labels: string[] = [];
+        ref.node.cursor().iterate((c) => {
+          if (c.name === 'LabelName') labels.push(text(c));
+        });
+        if (id) metrics.push({ name: text(id), labels });
+      }
+      if (ref.name === 'GroupingLabels') {
+        ref.node.cursor().iterate((c) => {
+          if (c.name === 'LabelName') grouping.push(text(c));
+        });
+      }
     },
   });
-  return names;
+  return { metrics, grouping };
 }
+
+export const metricNames = (expr: string) => selectors(expr).metrics.map((m) => m.name);
 
 /** Every query in the dashboard: panel targets, and the metric part of label_values() variables. */
 function queries(): { where: string; expr: string }[] {
@@ -48,29 +65,43 @@ function queries(): { where: string; expr: string }[] {
 }
 
 describe('Grafana dashboard', () => {
-  test('the metric-name extractor reads PromQL as Prometheus does', () => {
+  test('the selector extractor reads PromQL as Prometheus does', () => {
     assert.deepEqual(metricNames('histogram_quantile(0.9, sum by (le) (rate(a_bucket{x=~"$y"}[$__rate_interval]))) / on() group_left b'), ['a_bucket', 'b']);
     assert.throws(() => metricNames('sum(rate(a[5m])'), /syntax error/);
+    assert.deepEqual(selectors('max by (experiment) (a{namespace=~"$ns", state="failed"}) + b'), {
+      metrics: [{ name: 'a', labels: ['namespace', 'state'] }, { name: 'b', labels: [] }],
+      grouping: ['experiment'],
+    });
   });
 
-  test('every query is valid PromQL over metrics the operator defines', async () => {
+  test('every query is valid PromQL over metrics and labels the operator defines', async () => {
     const defined = await operatorMetrics();
     assert.ok(defined.size > 0, 'operator defines no metrics');
-    const known = (name: string) => {
-      if (defined.has(name)) return defined.get(name) !== 'histogram' && defined.get(name) !== 'summary';
-      const base = name.replace(/_(bucket|count|sum)$/, '');
-      const type = defined.get(base);
-      return (type === 'histogram' || type === 'summary') && !(type === 'summary' && name.endsWith('_bucket'));
+    // A series name as Prometheus stores it -> its definition (histograms expose _bucket, _sum, _count).
+    const lookup = (name: string) => {
+      const own = defined.get(name);
+      if (own) return own.type === 'histogram' || own.type === 'summary' ? undefined : { ...own, extra: [] as string[] };
+      const base = defined.get(name.replace(/_(bucket|count|sum)$/, ''));
+      if (base?.type === 'histogram') return { ...base, extra: name.endsWith('_bucket') ? ['le'] : [] };
+      if (base?.type === 'summary' && !name.endsWith('_bucket')) return { ...base, extra: [] };
+      return undefined;
     };
     const all = queries();
     assert.ok(all.length >= 8);
+    // Labels every scraped series has (Prometheus target labels).
+    const target = ['instance', 'job'];
     for (const { where, expr } of all) {
-      const names = metricNames(expr);
-      assert.ok(names.length > 0, `${where}: no metric in ${expr}`);
-      for (const n of names) {
-        assert.ok(n.startsWith('rwenas_'), `${where}: ${n} is not an rwenas_ metric`);
-        assert.ok(known(n), `${where}: ${n} is not a metric of operator/metrics.ts (defined: ${[...defined.keys()].filter((k) => !k.startsWith('rwenas_operator_')).join(', ')}, and process metrics)`);
+      const { metrics, grouping } = selectors(expr);
+      assert.ok(metrics.length > 0, `${where}: no metric in ${expr}`);
+      const available = new Set<string>(target);
+      for (const m of metrics) {
+        assert.ok(m.name.startsWith('rwenas_'), `${where}: ${m.name} is not an rwenas_ metric`);
+        const def = lookup(m.name);
+        assert.ok(def, `${where}: ${m.name} is not a metric of operator/metrics.ts (defined: ${[...defined.keys()].filter((k) => !k.startsWith('rwenas_operator_')).join(', ')}, and process metrics)`);
+        for (const l of [...def.labels, ...def.extra]) available.add(l);
+        for (const l of m.labels) assert.ok(def.labels.includes(l) || def.extra.includes(l) || target.includes(l), `${where}: ${m.name} has no label ${l} (it has: ${def.labels.join(', ') || 'none'})`);
       }
+      for (const l of grouping) assert.ok(available.has(l), `${where}: groups by ${l}, which none of its metrics has`);
     }
   });
 

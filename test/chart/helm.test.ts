@@ -124,7 +124,7 @@ describe('helm chart', { skip: noHelm }, () => {
     assert.equal(one(ms, 'Service').spec.ports[0].port, 9090);
     const sm = one(ms, 'ServiceMonitor');
     assert.equal(sm.metadata.labels?.release, 'kube-prometheus-stack');
-    assert.deepEqual(sm.spec.endpoints, [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);
+    assert.deepEqual(sm.spec.endpoints, [{ port: 'metrics', path: '/metrics', honorLabels: true, interval: '15s', scrapeTimeout: '10s' }]);
     assert.deepEqual(sm.spec.selector.matchLabels, deploy.spec.selector.matchLabels);
     assert.ok(!ms.some((m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard')), 'dashboard disabled');
     const tpl = parse(one(ms, 'ConfigMap', '-evaluator-template').data['template.yaml']);

@@ -1,10 +1,15 @@
-// The metrics the operator defines: name -> prom-client type, read from the registry that
-// operator/metrics.ts builds (the definitions themselves, not a copy of their names).
+// The metrics the operator defines: name -> prom-client type and label names, read from the
+// registry that operator/metrics.ts builds (the definitions themselves, not a copy of them).
 import { Metrics } from '../../operator/metrics.js';
 
-export async function operatorMetrics(): Promise<Map<string, string>> {
+export interface MetricDef { type: string; labels: string[] }
+
+export async function operatorMetrics(): Promise<Map<string, MetricDef>> {
   const metrics = new Metrics(() => 0);
-  const out = new Map<string, string>();
-  for (const m of await metrics.registry.getMetricsAsJSON()) out.set(m.name, String(m.type));
+  const out = new Map<string, MetricDef>();
+  for (const m of metrics.registry.getMetricsAsArray()) {
+    const labels = (m as unknown as { labelNames?: string[] }).labelNames ?? [];
+    out.set(m.name, { type: String((await m.get()).type), labels: [...labels] });
+  }
   return out;
 }
