@@ -88,8 +88,11 @@ RUN npm pkg delete scripts.prepare \
 # that soname.
 FROM ${PYTHON_IMAGE} AS cuda12-libs
 ARG CUDA12_WHEELS="nvidia-cuda-runtime-cu12==12.8.90 nvidia-cublas-cu12==12.8.4.1 nvidia-cufft-cu12==11.3.3.83 nvidia-cudnn-cu12==9.10.2.21"
+# An empty CUDA12_WHEELS builds the image without ONNX Runtime's CUDA libraries. The versions
+# are pinned in the argument, which hadolint cannot see.
 # hadolint ignore=DL3013
-RUN pip install --no-cache-dir --no-deps --target /opt/cuda12 ${CUDA12_WHEELS} \
+RUN mkdir -p /opt/cuda12 \
+ && if [ -n "${CUDA12_WHEELS}" ]; then pip install --no-cache-dir --no-deps --target /opt/cuda12 ${CUDA12_WHEELS}; fi \
  && find /opt/cuda12 -name '*.h' -delete \
  && rm -rf /opt/cuda12/bin /opt/cuda12/*.dist-info
 
