@@ -3,7 +3,8 @@
 // machine's ceiling (a large float32 matrix product); then the peak memory of
 // `rwenas evaluate` over all 50,000 training images. Figures are printed, never asserted.
 //   npm run bench:throughput [-- --batch 128 --batches 4 --threads N --no-peers --no-rss]
-// GFLOP/s = 2 x proxy multiply-accumulates per image x images / seconds of forward passes.
+// GFLOP/s = 2 x proxy multiply-accumulates per image x images / seconds of forward passes,
+// from the fastest of the timed batches (this machine is shared; see docs/evaluator.md).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -70,11 +71,16 @@ async function timeEngine(engine: Engine, net: Net, batch: Float32Array, batches
   const outputs = net.graph.stageOutputs;
   const runner = await engine.load(net.graph, net.weights, outputs);
   const first = await runner.run(batch, BATCH, outputs); // warm-up
-  const t = performance.now();
-  for (let i = 0; i < batches; i++) await runner.run(batch, BATCH, outputs);
-  const seconds = (performance.now() - t) / 1000;
+  // The best batch of several: on a shared machine the others are slowed by whoever else
+  // runs, and the best one is the closest to what this engine can do.
+  let best = Infinity;
+  for (let i = 0; i < batches; i++) {
+    const t = performance.now();
+    await runner.run(batch, BATCH, outputs);
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
   await runner.dispose();
-  return { seconds, last: first.get(outputs[outputs.length - 1])! };
+  return { seconds: best, last: first.get(outputs[outputs.length - 1])! };
 }
 
 /** IR JSON (+ weight offsets) and raw float32 weights, for the Python peers. */
@@ -107,7 +113,7 @@ const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 async function main(): Promise<void> {
   const dir = cifarDir();
-  console.log(`# bench:throughput  batch ${BATCH}, ${BATCHES} timed batches (tfjs: 1), ${THREADS} threads, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`# bench:throughput  batch ${BATCH}, ${BATCHES} timed batches (tfjs: 2), best batch counted, ${THREADS} threads, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const train = loadTrainSplit(dir);
   const set = gather(train, Array.from({ length: BATCH }, (_, i) => i));
   const batch = normalisedBatch(set, 0, BATCH, channelStats(set));
@@ -120,9 +126,9 @@ async function main(): Promise<void> {
     for (const net of list) {
       console.log(`# ${net.name} proxy: ${net.canonical}  (${(net.macs / 1e6).toFixed(1)} M MACs/image, ${net.graph.nodes.length} nodes)`);
       const o = await timeEngine(onnx, net, batch, BATCHES);
-      rows.push({ engine: `onnx/${onnx.backend}`, net: net.name, macs: net.macs, images: BATCH * BATCHES, seconds: o.seconds });
+      rows.push({ engine: `onnx/${onnx.backend}`, net: net.name, macs: net.macs, images: BATCH, seconds: o.seconds });
       writeNet(work, net, o.last);
-      const t = await timeEngine(tfjs, net, batch, 1);
+      const t = await timeEngine(tfjs, net, batch, 2);
       rows.push({ engine: `tfjs/${tfjs.backend} (1 thread)`, net: net.name, macs: net.macs, images: BATCH, seconds: t.seconds });
     }
     writeFileSync(join(work, 'input.bin'), batch);
