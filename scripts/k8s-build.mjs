@@ -142,7 +142,7 @@ export async function ensureBinaries({ log = console.error } = {}) {
         const tmp = join(cacheRoot, `${g.key}.tmp-${process.pid}`);
         rmSync(tmp, { recursive: true, force: true });
         mkdirSync(join(tmp, 'bin'), { recursive: true });
-        log(`k8s: building ${Object.keys(g.targets).join(', ')} (${g.key}); a cold build takes tens of minutes`);
+        log(`k8s: building ${Object.keys(g.targets).join(', ')} (${g.key}); from cold, the control plane takes tens of minutes`);
         const start = Date.now();
         const r = spawnSync(
           'nice',

@@ -24,6 +24,11 @@ const files = readdirSync(join(root, 'test'), { recursive: true })
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort()
   .map((f) => join('test', f));
+if (files.length === 0) {
+  // node --test without files would discover (and recurse into) this script.
+  console.error(`no test file under test/ matches ${only.join(', ')}`);
+  process.exit(1);
+}
 
 const inCi = process.env.CI === 'true';
 const needsK8s = files.some((f) => f.startsWith(join('test', 'k8s')) || /k8s\/cluster\.js|\bkubeconfig\b/i.test(readFileSync(join(root, f), 'utf8')));

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log"
 	"net/url"
+	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -66,6 +68,8 @@ func (k *kubelet) nodeStatus(logPort int) corev1.NodeStatus {
 			OperatingSystem:         "linux",
 			Architecture:            runtime.GOARCH,
 			ContainerRuntimeVersion: "process://rwenas-process-kubelet",
+			OSImage:                 "rwenas process kubelet (pods run as local processes)",
+			KernelVersion:           kernelVersion(),
 		},
 	}
 }
@@ -151,4 +155,12 @@ func (k *kubelet) removePod(ctx context.Context, pod *corev1.Pod) {
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
 		log.Printf("pod %s/%s: delete: %v", pod.Namespace, pod.Name, err)
 	}
+}
+
+func kernelVersion() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
 }

@@ -177,7 +177,7 @@ func (w *podWorker) run(ctx context.Context) {
 	}
 	for _, c := range w.inits {
 		// An init container must succeed before the next starts; Never means one failure fails the pod.
-		w.loop(ctx, c, spec.RestartPolicy != corev1.RestartPolicyNever, true)
+		w.loop(ctx, c, spec.RestartPolicy != corev1.RestartPolicyNever, false)
 		if w.isStopping() || c.status.State.Terminated == nil || c.status.State.Terminated.ExitCode != 0 {
 			return
 		}
