@@ -264,7 +264,11 @@ export class Operator {
 
 export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
+  try {
+    kc.loadFromDefault();
+  } catch (err) {
+    throw new Error(`cannot load the Kubernetes configuration (KUBECONFIG=${process.env.KUBECONFIG ?? '(unset)'}): ${(err as Error).message}`);
+  }
   if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: set KUBECONFIG, or run in a pod with a service account');
   const op = new Operator(kc, o);
   let signalled = false;

@@ -1,6 +1,6 @@
 // `rwenas operator`: runs the Kubernetes operator until SIGTERM (kubeconfig from KUBECONFIG,
 // ~/.kube/config or the pod's service account).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { defaultOptions, parseAddr, runOperator } from '../../operator/controller.js';
 
@@ -25,6 +25,8 @@ function address(flag: string) {
 
 export function registerOperator(program: Command): void {
   const d = defaultOptions();
+  const duration = (flags: string, description: string, ms: number) =>
+    new Option(flags, description).argParser(seconds(flags.split(' ')[0])).default(ms, `${ms / 1000}s`);
   program
     .command('operator')
     .description('run the Kubernetes operator that reconciles NASExperiments (until SIGTERM)')
@@ -32,15 +34,19 @@ export function registerOperator(program: Command): void {
     .option('--probe-addr <addr>', '/healthz and /readyz listen address', address('--probe-addr'), d.probeAddr)
     .option('--namespace <ns>', 'watch only this namespace (default: all)')
     .option('--leader-elect', 'elect one active replica through a coordination.k8s.io Lease', false)
-    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or default)', d.leaseNamespace)
+    .addOption(new Option('--leader-election-namespace <ns>', 'namespace of the Lease').default(d.leaseNamespace, '$POD_NAMESPACE or default'))
     .option('--leader-election-id <name>', 'name of the Lease', d.leaseName)
-    .option('--identity <id>', 'this replica in the Lease (default: $POD_NAME or host_pid)', d.identity)
-    .option('--lease-duration <d>', 'how long a Lease holds without renewal', seconds('--lease-duration'), d.leaseDurationMs)
-    .option('--renew-deadline <d>', 'a leader that cannot renew within this steps down', seconds('--renew-deadline'), d.renewDeadlineMs)
-    .option('--retry-period <d>', 'interval of Lease attempts', seconds('--retry-period'), d.retryPeriodMs)
-    .option('--evaluator-image <image>', 'image of evaluator pods whose template names none (default: $RWENAS_EVALUATOR_IMAGE)', d.image)
-    .option('--workers <n>', 'experiments reconciled concurrently', (v) => Number.parseInt(v, 10), d.workers)
-    .option('--resync <d>', 'period of full resyncs', seconds('--resync'), d.resyncMs)
+    .addOption(new Option('--identity <id>', 'this replica in the Lease').default(d.identity, '$POD_NAME or host_pid'))
+    .addOption(duration('--lease-duration <d>', 'how long a Lease holds without renewal', d.leaseDurationMs))
+    .addOption(duration('--renew-deadline <d>', 'a leader that cannot renew within this steps down', d.renewDeadlineMs))
+    .addOption(duration('--retry-period <d>', 'interval of Lease attempts', d.retryPeriodMs))
+    .addOption(new Option('--evaluator-image <image>', 'image of evaluator pods whose template names none').default(d.image, `$RWENAS_EVALUATOR_IMAGE or ${d.image}`))
+    .option('--workers <n>', 'experiments reconciled concurrently', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new CliError([`--workers: expected an integer >= 1, got ${JSON.stringify(v)}`], EXIT.invalid);
+      return n;
+    }, d.workers)
+    .addOption(duration('--resync <d>', 'period of full resyncs', d.resyncMs))
     .action(async (opts) => {
       if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
       await runOperator({
