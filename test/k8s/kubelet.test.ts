@@ -72,6 +72,24 @@ describe('process kubelet', { skip: k8sSkip }, () => {
     assert.deepEqual(p.status.initContainerStatuses.map((s: Obj) => s.state.terminated.reason), ['Completed', 'Completed']);
   });
 
+  test('processes a container leaves behind end with it', async () => {
+    await apply(pod('leaver', {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'out', hostPath: { path: host } }],
+      containers: [sh('main', 'sleep 300 & echo $! > /mnt/kubelet-out/bg', { volumeMounts: [{ name: 'out', mountPath: '/mnt/kubelet-out' }] })],
+    }), ns);
+    await waitFor('leaver to succeed', async () => (await getJson(['pod', 'leaver', '-n', ns])).status.phase === 'Succeeded');
+    const bg = Number(readFileSync(join(host, 'bg'), 'utf8'));
+    await waitFor(`background process ${bg} to be gone`, () => {
+      try {
+        process.kill(bg, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, { timeoutMs: 5000 });
+  });
+
   test('a PVC bound to a hostPath PV is mounted at its mountPath', async () => {
     const pv = `kubelet-pv-${process.pid}`;
     await apply({

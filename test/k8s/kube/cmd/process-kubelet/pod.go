@@ -333,6 +333,8 @@ func (w *podWorker) runOnce(ctx context.Context, c *container) int32 {
 	w.push(ctx)
 
 	err = cmd.Wait()
+	// As a runtime does when a container's main process exits: nothing it started survives.
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	code := int32(0)
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
