@@ -37,15 +37,14 @@ const complexity: Probe = {
   },
 };
 
-export const PROBE_NAMES = ['reference', 'complexity', 'rwe'];
+export const PROBE_NAMES = ['reference', 'complexity', 'rwe', 'shipped'];
 
 /** Pairs of estimators to combine (a, b): score = z(a) + w·z(b), w fitted on the tuning sample. */
 export const COMBINATIONS: [string, string][] = [
-  ['naswot', 'params'],
   ['naswot', 'log params'],
   ['naswot', 'log flops'],
-  ['naswot', 'rwe last@1 softmax'],
-  ['params', 'rwe last@1 softmax'],
+  ['naswot', 'rwe all@1 softmax'],
+  ['log params', 'rwe all@1 softmax'],
 ];
 
 export interface ProbeOptions {
@@ -53,17 +52,61 @@ export interface ProbeOptions {
   readonly rwe?: string;
   /** cifar-10-batches-bin directory. */
   readonly cifar10?: string;
+  /** `PATH=VALUE` overrides for the shipped probe's manifest. */
+  readonly shippedSets?: readonly string[];
 }
 
 export async function makeProbes(names: readonly string[], options: ProbeOptions = {}): Promise<Probe[]> {
   const out: Probe[] = [];
   for (const n of names) {
+    const dir = options.cifar10 ?? process.env.RWENAS_CIFAR10 ?? join(homedir(), '.cache', 'cifar10', 'cifar-10-batches-bin');
     if (n === 'reference') out.push(reference);
     else if (n === 'complexity') out.push(complexity);
     else if (n === 'rwe') {
-      const dir = options.cifar10 ?? process.env.RWENAS_CIFAR10 ?? join(homedir(), '.cache', 'cifar10', 'cifar-10-batches-bin');
       out.push(await makeRweProbe(parseRweSettings(options.rwe), dir));
-    } else throw new Error(`--probes: unknown probe ${n} (have ${PROBE_NAMES.join(', ')})`);
+    } else if (n === 'shipped') out.push(await makeShippedProbe(dir, options.shippedSets ?? []));
+    else throw new Error(`--probes: unknown probe ${n} (have ${PROBE_NAMES.join(', ')})`);
   }
   return out;
+}
+
+/**
+ * `shipped`: the evaluator's own RandomWeightProbe (method rwe+naswot: both from one pass),
+ * configured by examples/<space>-rwe.yaml plus `--shipped-set PATH=VALUE;...` overrides, the
+ * seed as spec.algorithm.seed. It checks that the bench's figures are what `rwenas evaluate` runs.
+ */
+export async function makeShippedProbe(cifar10: string, sets: readonly string[]): Promise<Probe> {
+  const { readFileSync } = await import('node:fs');
+  const { loadManifest } = await import('../search/experiment/load.js');
+  const { RandomWeightProbe } = await import('../evaluator/random-weight.js');
+  const probes = new Map<string, Awaited<ReturnType<typeof RandomWeightProbe.create>>>();
+  const probeFor = async (space: string, seed: number) => {
+    const key = `${space}/${seed}`;
+    let p = probes.get(key);
+    if (!p) {
+      const file = join('examples', `${space}-rwe.yaml`);
+      const manifest = loadManifest(readFileSync(file, 'utf8'), file, {
+        sets: [`spec.evaluation.dataset.path=${cifar10}`, `spec.algorithm.seed=${seed}`, 'spec.evaluation.method=rwe+naswot', ...sets],
+      });
+      p = await RandomWeightProbe.create(manifest.spec, { engine: 'onnx', threads: 2 });
+      probes.set(key, p);
+    }
+    return p;
+  };
+  return {
+    name: `shipped(${sets.join(';')})`,
+    seeded: true,
+    spaces: ['nb201', 'darts'],
+    async measure(spaceName, arch, seed): Promise<ProbeResult> {
+      const space = spaceByName(spaceName);
+      const genome = space.parse(arch.genome);
+      const probe = await probeFor(spaceName, seed);
+      const r = await probe.measureGenome(space, genome, space.serialize(genome), 'rwe+naswot');
+      const s = r.stats.featureSeconds + r.stats.classifierSeconds;
+      return {
+        scores: { 'shipped rwe': -(r.rweError ?? NaN), 'shipped naswot': r.naswotScore ?? NaN },
+        seconds: { 'shipped rwe': s, 'shipped naswot': s },
+      };
+    },
+  };
 }

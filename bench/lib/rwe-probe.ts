@@ -11,8 +11,9 @@ import { spaceByName } from '../../search/spaces/index.js';
 import type { NetworkRunner } from '../../evaluator/engine.js';
 import { OnnxEngine } from '../../evaluator/onnx/executor.js';
 import { initWeights } from '../../evaluator/weights.js';
-import { channelStats, gather, loadTrainSplit, splitIndices, type ChannelStats, type ImageSet } from '../../evaluator/data/cifar10.js';
-import { codeNodes, computeCodes, computeFeatures, type FeatureMatrix } from '../../evaluator/features.js';
+import { channelStats, gather, loadTrainSplit, normalisedBatch, splitIndices, type ChannelStats, type ImageSet } from '../../evaluator/data/cifar10.js';
+import type { Graph } from '../../search/ir.js';
+import { codeNodes, computeCodes, featureDim, poolInto, type FeatureMatrix } from '../../evaluator/features.js';
 import { naswotScore } from '../../evaluator/naswot.js';
 import { standardise, trainSoftmax } from '../../evaluator/rwe.js';
 import type { Architecture } from './groundtruth.js';
@@ -134,15 +135,10 @@ export async function makeRweProbe(settings: RweProbeSettings, dataset: string):
         const lastOnly = features.every((f) => f.stages === 'last');
         const nodes = lastOnly ? [graph.stageOutputs[graph.stageOutputs.length - 1]] : [...graph.stageOutputs];
         t0 = performance.now();
-        const pooledTrain = new Map<number, FeatureMatrix>();
-        const pooledVal = new Map<number, FeatureMatrix>();
-        for (const p of new Set(features.map((f) => f.pooled))) {
-          pooledTrain.set(p, await computeFeatures(runner, graph, data.train, data.stats, nodes, p, settings.batch));
-          pooledVal.set(p, await computeFeatures(runner, graph, data.validation, data.stats, nodes, p, settings.batch));
-        }
-        // Pooling at several sizes re-runs the network; charge each variant one pass.
-        const passes = new Set(features.map((f) => f.pooled)).size;
-        const forward = (performance.now() - t0) / 1000 / passes;
+        const sizes = [...new Set(features.map((f) => f.pooled))];
+        const pooledTrain = await pooledFeatures(runner, graph, data.train, data.stats, nodes, sizes, settings.batch);
+        const pooledVal = await pooledFeatures(runner, graph, data.validation, data.stats, nodes, sizes, settings.batch);
+        const forward = (performance.now() - t0) / 1000;
 
         for (const f of features) {
           const train = select(graph, nodes, f, pooledTrain.get(f.pooled)!);
@@ -177,8 +173,32 @@ export async function makeRweProbe(settings: RweProbeSettings, dataset: string):
   };
 }
 
+/** Like the evaluator's computeFeatures, but one forward pass pools into several sizes. */
+async function pooledFeatures(runner: NetworkRunner, graph: Graph, set: ImageSet, stats: ChannelStats, nodes: readonly number[], sizes: readonly number[], batch: number): Promise<Map<number, FeatureMatrix>> {
+  const out = new Map<number, FeatureMatrix>();
+  for (const p of sizes) {
+    const dim = featureDim(graph, nodes, p);
+    out.set(p, { data: new Float32Array(set.count * dim), n: set.count, dim });
+  }
+  for (let start = 0; start < set.count; start += batch) {
+    const n = Math.min(batch, set.count - start);
+    const maps = await runner.run(normalisedBatch(set, start, n, stats), n, nodes);
+    for (const p of sizes) {
+      const m = out.get(p)!;
+      let offset = 0;
+      for (const id of nodes) {
+        const { c, h, w } = graph.nodes[id].shape;
+        poolInto(maps.get(id)!, n, c, h, w, p, m.data.subarray(start * m.dim), m.dim, offset);
+        offset += c * p * p;
+      }
+    }
+  }
+  for (const m of out.values()) if (!m.data.every(Number.isFinite)) throw new Error('features are not finite');
+  return out;
+}
+
 /** The columns of a multi-stage feature matrix that belong to the variant (last stage or all). */
-function select(graph: { nodes: readonly { shape: { c: number } }[] }, nodes: readonly number[], f: { stages: 'last' | 'all'; pooled: number }, m: FeatureMatrix): FeatureMatrix {
+function select(graph: Graph, nodes: readonly number[], f: { stages: 'last' | 'all'; pooled: number }, m: FeatureMatrix): FeatureMatrix {
   if (f.stages === 'all' || nodes.length === 1) return m;
   const widths = nodes.map((id) => graph.nodes[id].shape.c * f.pooled * f.pooled);
   const offset = widths.slice(0, -1).reduce((a, b) => a + b, 0);
