@@ -88,7 +88,7 @@ describe('test control plane', { skip: k8sSkip }, () => {
 
   test('a GPU Job runs to Complete and its termination message reaches the pod status', async () => {
     await apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'greeting' }, data: { word: 'hello' } }, ns);
-    await apply(job('gpu', ns, 'echo "$POD_NAME says $WORD" > /dev/termination-log; echo evaluated', {
+    await apply(job('gpu', ns, 'echo "$POD_NAME says $WORD" > /dev/termination-log; echo "evaluated on GPU $NVIDIA_VISIBLE_DEVICES"', {
       resources: { limits: { 'nvidia.com/gpu': 1 } },
       env: [
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -104,7 +104,10 @@ describe('test control plane', { skip: k8sSkip }, () => {
     assert.equal(pod.status.phase, 'Succeeded');
     const t = pod.status.containerStatuses[0].state.terminated;
     assert.deepEqual([t.exitCode, t.reason, t.message], [0, 'Completed', `${pod.metadata.name} says hello\n`]);
-    assert.equal(podLog(ns, pod.metadata.name, 'main'), 'evaluated\n');
+    // The device plugin's part: the container is told which of the node's GPUs it holds.
+    assert.match(podLog(ns, pod.metadata.name, 'main'), /^evaluated on GPU [0-3]\n$/);
+    const events = await getJson(['events', '-n', ns, '--field-selector', `involvedObject.name=${pod.metadata.name},reason=Started`]);
+    assert.equal(events.items[0]?.source?.component, 'kubelet', 'the kubelet records a Started event');
   });
 
   test('a pod requesting more GPUs than any node has stays Pending (FailedScheduling)', async () => {

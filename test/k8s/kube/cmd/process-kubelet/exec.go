@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/kubernetes/third_party/forked/golang/expansion"
 )
 
@@ -112,10 +113,27 @@ func (w *podWorker) containerEnv(ctx context.Context, pod *corev1.Pod, c *corev1
 		path = filepath.Join(w.k.cfg.checkout, "bin") + ":" + path
 	}
 	host, port := w.k.apiHost, w.k.apiPort
+	gpus := ""
+	if q, ok := c.Resources.Limits[gpuResource]; ok && q.Value() > 0 {
+		w.mu.Lock()
+		if w.gpuIDs == nil {
+			w.gpuIDs = map[string][]string{}
+		}
+		ids, done := w.gpuIDs[c.Name]
+		if !done {
+			ids = w.k.assignGPUs(pod.Spec.NodeName, types.UID(string(w.uid)+"/"+c.Name), q.Value())
+			w.gpuIDs[c.Name] = ids
+		}
+		w.mu.Unlock()
+		gpus = strings.Join(ids, ",")
+	}
 	base := []envVar{{"PATH", path}, {"HOME", "/root"}, {"HOSTNAME", pod.Name},
 		{"KUBERNETES_SERVICE_HOST", host}, {"KUBERNETES_SERVICE_PORT", port}, {"KUBERNETES_SERVICE_PORT_HTTPS", port},
 		{"KUBERNETES_PORT", "tcp://" + host + ":" + port}, {"KUBERNETES_PORT_443_TCP", "tcp://" + host + ":" + port},
 		{"KUBERNETES_PORT_443_TCP_PROTO", "tcp"}, {"KUBERNETES_PORT_443_TCP_ADDR", host}, {"KUBERNETES_PORT_443_TCP_PORT", port}}
+	if gpus != "" {
+		base = append(base, envVar{"NVIDIA_VISIBLE_DEVICES", gpus})
+	}
 	idx := map[string]int{}
 	var out []envVar
 	set := func(name, value string) {

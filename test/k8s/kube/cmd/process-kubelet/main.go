@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,9 +33,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/record"
 )
 
 type config struct {
@@ -56,7 +60,10 @@ type kubelet struct {
 	apiHost string // 127.0.0.1
 	apiPort string
 
+	events record.EventRecorder
+
 	mu       sync.Mutex
+	gpus     map[string][]types.UID // node -> owner of each GPU index ("" = free)
 	workers  map[types.UID]*podWorker
 	finished map[types.UID]bool // pods this kubelet ran to the end: never started again
 	wg       sync.WaitGroup
@@ -104,15 +111,20 @@ func main() {
 	}
 	restCfg.QPS, restCfg.Burst = 50, 100
 	restCfg.UserAgent = "rwenas-process-kubelet"
-	k := &kubelet{cfg: cfg, rest: restCfg, client: kubernetes.NewForConfigOrDie(restCfg), workers: map[types.UID]*podWorker{}, finished: map[types.UID]bool{}}
+	k := &kubelet{cfg: cfg, rest: restCfg, client: kubernetes.NewForConfigOrDie(restCfg), workers: map[types.UID]*podWorker{}, finished: map[types.UID]bool{}, gpus: map[string][]types.UID{}}
 	if k.apiHost, k.apiPort, err = hostPort(restCfg.Host); err != nil {
 		log.Fatalf("kubeconfig server %q: %v", restCfg.Host, err)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: k.client.CoreV1().Events("")})
+	defer broadcaster.Shutdown()
+	k.events = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet"})
 	for i := 0; i < cfg.nodes; i++ {
 		name := fmt.Sprintf("rwenas-node-%d", i)
+		k.gpus[name] = make([]types.UID, cfg.gpus)
 		port, err := k.serveLogs(ctx)
 		if err != nil {
 			log.Fatalf("log server: %v", err)
@@ -209,5 +221,34 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 	select {
 	case <-done:
 	case <-time.After(d):
+	}
+}
+
+// assignGPUs gives a container the GPU indices it requests, as the NVIDIA device plugin does
+// (the scheduler already counted them); the container sees them in NVIDIA_VISIBLE_DEVICES.
+func (k *kubelet) assignGPUs(node string, owner types.UID, want int64) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var got []string
+	for i, o := range k.gpus[node] {
+		if int64(len(got)) == want {
+			break
+		}
+		if o == "" {
+			k.gpus[node][i] = owner
+			got = append(got, fmt.Sprint(i))
+		}
+	}
+	return got
+}
+
+// releaseGPUs frees every GPU held by the pod's containers (owners are "<pod uid>/<container>").
+func (k *kubelet) releaseGPUs(node string, pod types.UID) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for i, o := range k.gpus[node] {
+		if strings.HasPrefix(string(o), string(pod)+"/") {
+			k.gpus[node][i] = ""
+		}
 	}
 }

@@ -48,7 +48,8 @@ type podWorker struct {
 	reason    string
 	message   string
 	startTime metav1.Time
-	volumes   map[string]string // volume name -> host path
+	volumes   map[string]string   // volume name -> host path
+	gpuIDs    map[string][]string // container -> GPU indices it holds
 	stopping  bool
 	deleting  bool
 	stopCh    chan struct{}
@@ -109,6 +110,9 @@ func (w *podWorker) kill(grace time.Duration, reason, message string) {
 	for _, p := range procs {
 		_ = syscall.Kill(-p.Pid, syscall.SIGTERM)
 	}
+	if len(procs) > 0 {
+		w.event(corev1.EventTypeNormal, "Killing", "Stopping pod's containers (grace period %s)", grace)
+	}
 	if len(procs) == 0 {
 		return
 	}
@@ -160,6 +164,7 @@ func (w *podWorker) run(ctx context.Context) {
 			break
 		}
 		w.setWaiting(w.all(), "ContainerCreating", err.Error())
+		w.event(corev1.EventTypeWarning, "FailedMount", "%v", err)
 		w.push(ctx)
 		if !w.sleep(2 * time.Second) {
 			return
@@ -217,6 +222,7 @@ func (w *podWorker) finish(ctx context.Context) {
 	}
 	pod := w.pod
 	w.mu.Unlock()
+	w.k.releaseGPUs(pod.Spec.NodeName, w.uid)
 	w.k.markFinished(w.uid)
 	if gone && !deleting {
 		return // object deleted or kubelet stopping: nothing to report to
@@ -266,6 +272,7 @@ func (w *podWorker) loop(ctx context.Context, c *container, onFailure, always bo
 			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", backoff, c.spec.Name, w.nm, w.ns, w.uid)}}
 		w.mu.Unlock()
 		w.push(ctx)
+		w.event(corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s", c.spec.Name, w.nm)
 		if !w.sleep(backoff) {
 			return
 		}
@@ -289,6 +296,7 @@ func (w *podWorker) runOnce(ctx context.Context, c *container) int32 {
 			break
 		}
 		w.setWaiting([]*container{c}, "CreateContainerConfigError", err.Error())
+		w.event(corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		w.push(ctx)
 		if !w.sleep(2 * time.Second) {
 			return -1
@@ -330,6 +338,7 @@ func (w *podWorker) runOnce(ctx context.Context, c *container) int32 {
 	c.status.Ready, c.status.Started = true, ptrTo(true)
 	_ = os.WriteFile(filepath.Join(w.dir, c.spec.Name+".pid"), []byte(fmt.Sprint(cmd.Process.Pid)), 0o644)
 	w.mu.Unlock()
+	w.event(corev1.EventTypeNormal, "Started", "Started container %s", c.spec.Name)
 	w.push(ctx)
 
 	err = cmd.Wait()
@@ -355,6 +364,7 @@ func (w *podWorker) runOnce(ctx context.Context, c *container) int32 {
 	message := terminationMessage(spec.MessageFile, c.logPath, c.spec.TerminationMessagePolicy, code)
 	if b, err := os.ReadFile(spec.ErrFile); err == nil && len(b) > 0 {
 		reason, message = "StartError", string(b)
+		w.event(corev1.EventTypeWarning, "Failed", "Error: %s", message)
 	}
 	return w.terminated(ctx, c, code, reason, message, started)
 }
@@ -507,3 +517,11 @@ func ternary[T any](c bool, a, b T) T {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// event records a pod event as the kubelet does (visible in `kubectl describe pod`).
+func (w *podWorker) event(kind, reason, format string, args ...any) {
+	w.mu.Lock()
+	pod := w.pod
+	w.mu.Unlock()
+	w.k.events.Eventf(pod, kind, reason, format, args...)
+}
