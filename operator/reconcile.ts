@@ -73,6 +73,12 @@ export class Reconciler {
   private readonly engines = new Map<string, { key: string; engine: Engine }>();
   /** When the last result of an experiment was recorded (for the generation-transition metric). */
   private readonly lastResultAt = new Map<string, number>();
+  /**
+   * Final trial statuses this process wrote, by experiment uid: laid over the informer cache,
+   * which may not show them yet, so a result is recorded (and counted) once, not again on
+   * the next reconcile. Lost on restart, when the cache is fresh anyway.
+   */
+  private readonly written = new Map<string, Map<string, TrialObject>>();
 
   constructor(
     private readonly kube: Kube,
@@ -83,6 +89,7 @@ export class Reconciler {
 
   forget(uid: string): void {
     this.engines.delete(uid);
+    this.written.delete(uid);
     this.lastResultAt.delete(uid);
   }
 
@@ -134,6 +141,13 @@ export class Reconciler {
 
     const trials = new Map<string, TrialObject>();
     for (const t of snap.trials) if (owned(t)) trials.set(t.metadata.name, t);
+    const written = this.written.get(uid) ?? new Map<string, TrialObject>();
+    this.written.set(uid, written);
+    for (const [n, t] of written) {
+      const cached = trials.get(n);
+      if (cached && !isFinal(cached)) trials.set(n, t);
+      else if (cached) written.delete(n); // the cache has caught up
+    }
     const jobs = snap.jobs.filter(owned);
     const podsByJob = new Map<string, k8s.V1Pod[]>();
     for (const p of snap.pods) {
@@ -181,7 +195,7 @@ export class Reconciler {
             await Promise.all(
               open.map(async (n) => {
                 const r = checkObjectives(results.get(n)!, required);
-                await this.recordResult(ns, name, trials, n, r, jname, attempt, finishedAt);
+                await this.recordResult(ns, name, trials, n, r, jname, attempt, finishedAt, written);
                 if (r.status === 'Failed') newlyFailed.push(n);
               }),
             );
@@ -199,7 +213,7 @@ export class Reconciler {
       if (attempt >= spec.execution.backoffLimit) {
         const message = `failed ${attempt + 1} time(s) (backoffLimit ${spec.execution.backoffLimit}); last: ${failure}`;
         for (const n of open) {
-          await this.recordResult(ns, name, trials, n, { status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, jname, attempt, isoNow(), message);
+          await this.recordResult(ns, name, trials, n, { status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, jname, attempt, isoNow(), written, message);
           newlyFailed.push(n);
         }
         this.lastResultAt.set(uid, Date.now());
@@ -420,7 +434,7 @@ export class Reconciler {
     );
   }
 
-  private async recordResult(ns: string, exp: string, trials: Map<string, TrialObject>, n: string, r: TrialResult, job: string, attempt: number, at: string, message?: string): Promise<void> {
+  private async recordResult(ns: string, exp: string, trials: Map<string, TrialObject>, n: string, r: TrialResult, job: string, attempt: number, at: string, written: Map<string, TrialObject>, message?: string): Promise<void> {
     const t = trials.get(n)!;
     const status: TrialStatus = {
       phase: r.status,
@@ -432,7 +446,9 @@ export class Reconciler {
       startTime: t.status?.startTime ?? at,
       completionTime: at,
     };
-    trials.set(n, await this.patchTrial(ns, t, status));
+    const saved = await this.patchTrial(ns, t, status);
+    trials.set(n, saved);
+    written.set(n, saved);
     if (r.durationMs !== undefined) this.metrics.evaluationDuration.observe({ namespace: ns, experiment: exp, status: r.status }, r.durationMs / 1000);
     this.log.info('trial result', { experiment: `${ns}/${exp}`, generation: t.spec.generation, trial: n, phase: r.status, objectives: r.objectives });
   }
