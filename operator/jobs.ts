@@ -19,6 +19,7 @@ import {
 
 export const DEFAULT_EVALUATOR_IMAGE = 'rwenas:0.1.0';
 export const TERMINATION_LOG = '/dev/termination-log';
+export const SCRATCH = '/rwenas-scratch';
 
 export interface BatchTrial {
   name: string;
@@ -73,10 +74,12 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
   ];
   const volumeMounts = [...(user.volumeMounts ?? [])];
   const volumes = [...(podSpec.volumes ?? [])];
-  // The root filesystem is read-only; evaluators get a scratch /tmp unless the user mounted one.
-  if (!volumeMounts.some((m) => m.mountPath === '/tmp')) {
-    volumeMounts.push({ name: 'rwenas-tmp', mountPath: '/tmp' });
-    volumes.push({ name: 'rwenas-tmp', emptyDir: {} });
+  // The root filesystem is read-only: evaluators get a scratch directory as TMPDIR (its own
+  // path rather than /tmp, which would hide anything the node keeps below /tmp).
+  if (!env.some((e) => e.name === 'TMPDIR')) {
+    volumeMounts.push({ name: 'rwenas-scratch', mountPath: SCRATCH });
+    volumes.push({ name: 'rwenas-scratch', emptyDir: {} });
+    env.push({ name: 'TMPDIR', value: SCRATCH });
   }
   containers[index] = {
     ...user,

@@ -61,7 +61,8 @@ test('the evaluator Job keeps the user template but owns command, env and securi
   assert.equal(pod.restartPolicy, 'Never');
   assert.deepEqual(pod.nodeSelector, { gpu: 'yes' });
   assert.equal(pod.containers.length, 2);
-  assert.ok(pod.volumes!.some((v) => v.emptyDir) && c.volumeMounts!.some((m) => m.mountPath === '/tmp'));
+  assert.ok(pod.volumes!.some((v) => v.emptyDir) && c.volumeMounts!.some((m) => m.mountPath === '/rwenas-scratch'));
+  assert.equal(c.env!.find((e) => e.name === 'TMPDIR')!.value, '/rwenas-scratch');
   assert.equal(job.spec!.template.metadata!.labels!.team, 'a');
   assert.equal(job.spec!.template.metadata!.labels!['rwenas.dev/experiment'], 'exp1');
   assert.deepEqual(job.metadata!.ownerReferences, [{ apiVersion: 'rwenas.dev/v1alpha1', kind: 'NASExperiment', name: 'exp1', uid: 'u-1', controller: true, blockOwnerDeletion: true }]);
