@@ -135,7 +135,8 @@ async function main(): Promise<void> {
     writeFileSync(join(work, 'meta.json'), JSON.stringify({ batch: BATCH, nets: list.map((n) => ({ name: n.name, batches: BATCHES })) }));
     let ceiling = NaN;
     if (!args['no-peers']) {
-      const py = spawnSync('python3', [join(root, 'bench', 'throughput_peers.py'), work, String(THREADS)], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+      // Passive OpenMP threads in PyTorch, as ONNX Runtime's threads here do not spin either.
+      const py = spawnSync('python3', [join(root, 'bench', 'throughput_peers.py'), work, String(THREADS)], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', OMP_WAIT_POLICY: 'PASSIVE' } });
       if (py.status !== 0) console.log(`# peers failed (pip install torch tensorflow-cpu): ${py.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       for (const line of py.stdout.trim().split('\n').filter((l) => l.startsWith('{'))) {
         const r = JSON.parse(line);
