@@ -255,13 +255,15 @@ export class Reconciler {
         if (!existing) missing.push(c);
         else if (existing.spec.genome !== c.genome) throw new Error(`NASTrial ${tname} holds genome ${existing.spec.genome}, not ${c.genome} (hash prefix collision)`);
       }
-      // Concurrent creates: a new generation's trials appear in one round trip, not one per genome.
-      const made = await Promise.all(missing.map((c) => this.createTrial(exp, trialName(name, c.trial), c.trial, c.genome, c.generation, spec)));
-      for (const t of made) trials.set(t.metadata.name, t);
+      // Which Jobs are due: the next attempt of each open batch, in batch order, up to parallelism.
+      const due: { b: number; attempt: number; open: BatchTrial[]; job: k8s.V1Job }[] = [];
       if (!spec.suspend) {
         const groups = batches(names, spec.execution.trialsPerJob);
         for (let b = 0; b < groups.length; b++) {
-          const open = groups[b].filter((t) => !isFinal(trials.get(t.name)!));
+          const open = groups[b].filter((t) => {
+            const tr = trials.get(t.name);
+            return !tr || !isFinal(tr);
+          });
           if (open.length === 0) continue;
           const latest = latestAttempt.get(`${generation}/${b}`);
           let attempt = 0;
@@ -270,25 +272,34 @@ export class Reconciler {
             if (!retryable.has(jobName(name, generation, b, latest))) continue;
             attempt = latest + 1;
           }
-          if (activeJobs >= spec.execution.parallelism) break;
-          const jname = jobName(name, generation, b, attempt);
-          const job = buildJob(exp, spec, { name: jname, generation, batch: b, attempt, trials: open }, { image: this.o.image });
-          const made = await this.createJob(ns, job);
-          activeJobs++;
-          if (made) {
-            created++;
-            this.metrics.jobsCreated.inc({ namespace: ns, experiment: name });
+          if (activeJobs + due.length >= spec.execution.parallelism) break;
+          const job = buildJob(exp, spec, { name: jobName(name, generation, b, attempt), generation, batch: b, attempt, trials: open }, { image: this.o.image });
+          due.push({ b, attempt, open, job });
+        }
+      }
+      // Trials and Jobs are created concurrently, in one round trip: a Job names its trials, and
+      // a result is only recorded once its NASTrial exists, so the order does not matter.
+      const [madeTrials, madeJobs] = await Promise.all([
+        Promise.all(missing.map((c) => this.createTrial(exp, trialName(name, c.trial), c.trial, c.genome, c.generation, spec))),
+        Promise.all(
+          due.map(async (d) => {
+            const made = await this.createJob(ns, d.job);
             const since = this.lastResultAt.get(uid);
-            if (b === 0 && attempt === 0 && generation > 0 && since !== undefined) {
+            if (made && d.b === 0 && d.attempt === 0 && generation > 0 && since !== undefined) {
               const seconds = (Date.now() - since) / 1000;
               this.metrics.generationTransition.observe(seconds);
               this.lastResultAt.delete(uid);
               log.info('next generation started', { generation, transitionMs: Math.round(seconds * 1000) });
             }
-          }
-          await this.markRunning(ns, open.map((t) => t.name), trials, jname, attempt, job);
-        }
-      }
+            return made;
+          }),
+        ),
+      ]);
+      for (const t of madeTrials) trials.set(t.metadata.name, t);
+      activeJobs += due.length;
+      created = madeJobs.filter(Boolean).length;
+      if (created > 0) this.metrics.jobsCreated.inc({ namespace: ns, experiment: name }, created);
+      await Promise.all(due.map((d) => this.markRunning(ns, d.open.map((t) => t.name), trials, d.job.metadata!.name!, d.attempt, d.job)));
     }
     if (tooManyFailed) {
       for (const j of jobs.filter((x) => jobState(x) === 'Active')) {
