@@ -24,8 +24,14 @@ export function isComplete(dir: string): boolean {
   });
 }
 
+export interface ArchiveSource {
+  readonly url: string;
+  readonly md5: string;
+}
+
 /** The directory holding the batches for this dataset spec, downloading it first if asked to. */
-export async function resolveDataset(spec: DatasetSpec, url = CIFAR10_URL): Promise<string> {
+export async function resolveDataset(spec: DatasetSpec, source: ArchiveSource = { url: CIFAR10_URL, md5: CIFAR10_MD5 }): Promise<string> {
+  const { url, md5 } = source;
   if (spec.source === 'path') return spec.path;
   if (isComplete(spec.path)) return spec.path;
   mkdirSync(dirname(spec.path), { recursive: true });
@@ -34,7 +40,7 @@ export async function resolveDataset(spec: DatasetSpec, url = CIFAR10_URL): Prom
     const response = await fetch(url);
     if (!response.ok || !response.body) throw new DatasetError(url, `download failed: HTTP ${response.status}`);
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(archive));
-    await installArchive(archive, spec.path, CIFAR10_MD5);
+    await installArchive(archive, spec.path, md5);
   } finally {
     rmSync(archive, { force: true });
   }

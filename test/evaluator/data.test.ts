@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pack } from 'tar-stream';
 import { Rng } from '../../search/random.js';
 import {
@@ -134,11 +136,40 @@ test('archive install: MD5 checked, layout unpacked, foreign paths ignored', asy
 test('source download reuses a complete cache without fetching', needsCifar(), async () => {
   // The URL cannot be reached; a complete directory must be returned before any fetch.
   const dir = cifar10Dir()!;
-  assert.equal(await resolveDataset({ name: 'cifar10', source: 'download', path: dir }, 'http://127.0.0.1:9/none.tar.gz'), dir);
+  const nowhere = { url: 'http://127.0.0.1:9/none.tar.gz', md5: '0'.repeat(32) };
+  assert.equal(await resolveDataset({ name: 'cifar10', source: 'download', path: dir }, nowhere), dir);
   const empty = mkdtempSync(join(tmpdir(), 'rwenas-dl-'));
   try {
-    await assert.rejects(resolveDataset({ name: 'cifar10', source: 'download', path: join(empty, 'c') }, 'http://127.0.0.1:9/none.tar.gz'));
+    await assert.rejects(resolveDataset({ name: 'cifar10', source: 'download', path: join(empty, 'c') }, nowhere));
   } finally {
     rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test('source download: fetched over HTTP (a loopback server), verified, unpacked; a wrong MD5 installs nothing', async () => {
+  const files: Record<string, Buffer> = { 'cifar-10-batches-bin/batches.meta.txt': Buffer.from('airplane\n') };
+  for (const f of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+    files[`cifar-10-batches-bin/${f}`] = fakeBatch(3);
+  }
+  const body = await tarGz(files);
+  const md5 = createHash('md5').update(body).digest('hex');
+  const server = createServer((req, res) => {
+    if (req.url === '/cifar-10-binary.tar.gz') res.end(body);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'rwenas-dl-'));
+  try {
+    const dest = join(dir, 'cache', 'cifar-10-batches-bin');
+    const spec = { name: 'cifar10' as const, source: 'download' as const, path: dest };
+    await assert.rejects(resolveDataset(spec, { url: `${base}/cifar-10-binary.tar.gz`, md5: 'f'.repeat(32) }), /does not match the expected f{32}/);
+    assert.equal(existsSync(dest), false);
+    await assert.rejects(resolveDataset(spec, { url: `${base}/missing`, md5 }), /download failed: HTTP 404/);
+    assert.equal(await resolveDataset(spec, { url: `${base}/cifar-10-binary.tar.gz`, md5 }), dest);
+    assert.equal(readBatchFile(join(dest, 'test_batch.bin')).count, 3);
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
