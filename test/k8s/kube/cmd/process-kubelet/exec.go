@@ -33,6 +33,10 @@ type execSpec struct {
 	Mounts      []mountSpec `json:"mounts"`
 	ErrFile     string      `json:"errFile"`     // why the command could not be started
 	MessageFile string      `json:"messageFile"` // host side of terminationMessagePath
+	// Keep lists host directories that must stay visible at their own paths even when a
+	// volume is mounted over an ancestor (the checkout a project image maps to, the pod's
+	// state directory): in a real container they belong to the image, not the node.
+	Keep []string `json:"keep,omitempty"`
 }
 
 func (s *execSpec) write(path string) error {
@@ -75,6 +79,10 @@ func (w *podWorker) execSpec(ctx context.Context, pod *corev1.Pod, c *container)
 		MessageFile: filepath.Join(w.dir, c.spec.Name+".termination-log")}
 	if spec.WorkingDir == "" {
 		spec.WorkingDir = ternary(project, w.k.cfg.checkout, "/")
+	}
+	spec.Keep = append(spec.Keep, w.dir)
+	if project {
+		spec.Keep = append(spec.Keep, w.k.cfg.checkout)
 	}
 	_ = os.Remove(spec.ErrFile)
 	if err := os.WriteFile(spec.MessageFile, nil, 0o666); err != nil { // a fresh file per run
@@ -210,33 +218,29 @@ func podExec(specPath string) {
 	if err := json.Unmarshal(b, &spec); err != nil {
 		fail("parse %s: %v", specPath, err)
 	}
+	// Every source is first bind-mounted into a private staging tmpfs: a volume mounted over
+	// an ancestor of another's source (e.g. an emptyDir at /tmp while the node keeps pod
+	// state below /tmp) must not hide that source, just as a node's paths never disappear
+	// behind a container's mounts.
+	if err := stageSources(&spec); err != nil {
+		fail("%v", err)
+	}
 	// Shallow mounts first, so a volume mounted inside another lands on top of it.
 	sort.SliceStable(spec.Mounts, func(i, j int) bool {
 		return strings.Count(filepath.Clean(spec.Mounts[i].Target), "/") < strings.Count(filepath.Clean(spec.Mounts[j].Target), "/")
 	})
 	for _, m := range spec.Mounts {
-		st, err := os.Stat(m.Source)
-		if err != nil {
+		if err := bindAt(m.Source, m.Target); err != nil {
 			fail("mount %s: %v", m.Target, err)
-		}
-		if st.IsDir() {
-			err = os.MkdirAll(m.Target, 0o755)
-		} else if err = os.MkdirAll(filepath.Dir(m.Target), 0o755); err == nil {
-			if _, serr := os.Stat(m.Target); os.IsNotExist(serr) {
-				err = os.WriteFile(m.Target, nil, 0o644)
-			}
-		}
-		if err != nil {
-			fail("mount point %s: %v", m.Target, err)
-		}
-		if err := syscall.Mount(m.Source, m.Target, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
-			fail("bind-mount %s at %s: %v", m.Source, m.Target, err)
 		}
 		if m.ReadOnly {
 			if err := syscall.Mount("", m.Target, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
 				fail("read-only remount of %s: %v", m.Target, err)
 			}
 		}
+	}
+	if err := restoreKept(&spec); err != nil {
+		fail("%v", err)
 	}
 	if err := os.MkdirAll(spec.WorkingDir, 0o755); err != nil {
 		fail("workingDir %s: %v", spec.WorkingDir, err)
@@ -270,4 +274,73 @@ func lookPath(name string, env []string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("executable file %q not found in $PATH: %s", name, path)
+}
+
+// stageDir holds the staged sources inside the pod's mount namespace only (a tmpfs there;
+// on the host it stays one empty directory).
+const stageDir = "/run/process-kubelet-stage"
+
+// bindAt bind-mounts source at a new mount point of the same kind (directory or file).
+func bindAt(source, point string) error {
+	st, err := os.Stat(source)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		err = os.MkdirAll(point, 0o755)
+	} else if err = os.MkdirAll(filepath.Dir(point), 0o755); err == nil {
+		if _, serr := os.Stat(point); os.IsNotExist(serr) {
+			err = os.WriteFile(point, nil, 0o644)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("mount point %s: %v", point, err)
+	}
+	if err := syscall.Mount(source, point, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind-mount %s at %s: %v", source, point, err)
+	}
+	return nil
+}
+
+// stageSources re-points every mount and kept path at a staged copy of its source.
+func stageSources(spec *execSpec) error {
+	if err := os.MkdirAll(stageDir, 0o700); err != nil {
+		return fmt.Errorf("staging directory: %v", err)
+	}
+	if err := syscall.Mount("tmpfs", stageDir, "tmpfs", 0, "mode=0700"); err != nil {
+		return fmt.Errorf("staging tmpfs: %v", err)
+	}
+	for i := range spec.Mounts {
+		staged := filepath.Join(stageDir, fmt.Sprintf("m%d", i))
+		if err := bindAt(spec.Mounts[i].Source, staged); err != nil {
+			return fmt.Errorf("mount %s: %v", spec.Mounts[i].Target, err)
+		}
+		spec.Mounts[i].Source = staged
+	}
+	for i, keep := range spec.Keep {
+		if err := bindAt(keep, filepath.Join(stageDir, fmt.Sprintf("k%d", i))); err != nil {
+			return fmt.Errorf("keep %s: %v", keep, err)
+		}
+	}
+	return nil
+}
+
+// restoreKept binds each kept path back at its own path if a volume now hides it.
+func restoreKept(spec *execSpec) error {
+	for i, keep := range spec.Keep {
+		staged := filepath.Join(stageDir, fmt.Sprintf("k%d", i))
+		if sameFile(keep, staged) {
+			continue
+		}
+		if err := bindAt(staged, keep); err != nil {
+			return fmt.Errorf("keep %s: %v", keep, err)
+		}
+	}
+	return nil
+}
+
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
 }
