@@ -2,6 +2,7 @@
 // loaded once; per genome the proxy network is built, seeded from (experiment seed, genome
 // hash), run once over the subsets, and scored.
 import { countComplexity } from '../search/complexity.js';
+import { SPEC_DEFAULTS } from '../search/experiment/defaults.js';
 import type { ExperimentSpec, RweSpec } from '../search/experiment/spec.js';
 import { genomeHash, hashSeed } from '../search/hash.js';
 import type { Graph } from '../search/ir.js';
@@ -19,18 +20,20 @@ import { initWeights } from './weights.js';
 
 export type RandomWeightMethod = 'rwe' | 'naswot' | 'rwe+naswot';
 
-/** RweSpec with every optional field resolved. */
+/** RweSpec with every field resolved. */
 export type RweSettings = Required<RweSpec>;
 
+// The schema's defaults (search/experiment/defaults.ts), for a spec built without them.
+const D = SPEC_DEFAULTS.evaluation.rwe;
 export const RWE_OPTIONAL_DEFAULTS = {
-  pooledSize: 1,
-  learningRate: 0.01,
-  classifierBatchSize: 256,
-  naswotBatch: 64,
-  naswotWeight: 0.5,
+  pooledSize: D.pooledSize,
+  learningRate: D.learningRate,
+  classifierBatchSize: D.classifierBatchSize,
+  naswotBatch: D.naswotBatch,
+  naswotWeight: D.naswotWeight,
 } as const;
 
-export function rweSettings(spec: RweSpec): RweSettings {
+export function rweSettings(spec: Partial<RweSpec> & Omit<RweSpec, keyof typeof RWE_OPTIONAL_DEFAULTS>): RweSettings {
   const s = { ...RWE_OPTIONAL_DEFAULTS, ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) } as RweSettings;
   const positive = ['trainSamples', 'validationSamples', 'batchSize', 'classifierEpochs', 'pooledSize', 'classifierBatchSize', 'naswotBatch'] as const;
   for (const k of positive) {

@@ -104,6 +104,16 @@ const subsetsFit = rule(
   '.validationSamples',
   ['.trainSamples', '.validationSamples'],
 );
+const positiveRate = rule('self > 0.0', 'must be a number > 0', (self: number) => self > 0);
+// The NASWOT batch is the first naswotBatch images of the train subset.
+const naswotBatchFits = rule(
+  'self.naswotBatch <= self.trainSamples',
+  'naswotBatch must not exceed trainSamples (the NASWOT batch is taken from the train subset)',
+  (self: { naswotBatch: number; trainSamples: number }) =>
+    typeof self.naswotBatch !== 'number' || typeof self.trainSamples !== 'number' || self.naswotBatch <= self.trainSamples,
+  '.naswotBatch',
+  ['.naswotBatch', '.trainSamples'],
+);
 const referencePointMatches = rule(
   "!has(self.algorithm.referencePoint) || (has(self.algorithm.referencePoint.error) == ('error' in self.objectives) && " +
     "has(self.algorithm.referencePoint.params) == ('params' in self.objectives) && " +
@@ -208,7 +218,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
     evaluation: obj(
       'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
       {
-        method: str('rwe (Random-Weight Evaluation), naswot (training-free score), rwe+naswot (their rank combination) or table (NAS-Bench-201 lookup, nb201 only).', {
+        method: str('rwe (Random-Weight Evaluation), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight) or table (NAS-Bench-201 lookup, nb201 only).', {
           enum: ['rwe', 'naswot', 'rwe+naswot', 'table'],
           default: E.method,
         }),
@@ -233,14 +243,29 @@ export const SPEC_SCHEMA: SchemaNode = obj(
               default: E.rwe.validationSamples,
             }),
             batchSize: int('Images per forward pass.', { minimum: 1, maximum: 4096, default: E.rwe.batchSize }),
-            features: str('Which random features feed the classifier: last-stage (globally pooled last stage) or all-stages (each stage pooled, concatenated).', {
+            features: str('Which random features feed the classifier: last-stage (the last stage, pooled to pooledSize) or all-stages (each stage pooled likewise, concatenated).', {
               enum: ['last-stage', 'all-stages'],
               default: E.rwe.features,
             }),
             classifierEpochs: int('Training epochs of the softmax classifier.', { minimum: 1, default: E.rwe.classifierEpochs }),
             l2: num('L2 penalty of the classifier weights.', { minimum: 0, default: E.rwe.l2 }),
+            pooledSize: int('Side of the average pooling of each feature map before the classifier (1 = global pooling; k gives k x k values per channel).', {
+              minimum: 1,
+              default: E.rwe.pooledSize,
+            }),
+            learningRate: num('Adam step size of the softmax classifier.', { default: E.rwe.learningRate, 'x-kubernetes-validations': [positiveRate] }),
+            classifierBatchSize: int('Mini-batch size of the softmax classifier.', { minimum: 1, default: E.rwe.classifierBatchSize }),
+            naswotBatch: int('Images (the first of the train subset) whose binary ReLU codes give the NASWOT score; at most trainSamples.', {
+              minimum: 2,
+              default: E.rwe.naswotBatch,
+            }),
+            naswotWeight: num('rwe+naswot: weight of the NASWOT error in the combined error, (1 - w) * rwe + w * naswot (0 = RWE only, 1 = NASWOT only).', {
+              minimum: 0,
+              maximum: 1,
+              default: E.rwe.naswotWeight,
+            }),
           },
-          { default: {}, 'x-kubernetes-validations': [subsetsFit] },
+          { default: {}, 'x-kubernetes-validations': [subsetsFit, naswotBatchFits] },
         ),
         table: obj(
           'Settings of the table method.',

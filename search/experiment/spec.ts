@@ -58,16 +58,16 @@ export interface RweSpec {
   readonly features: 'last-stage' | 'all-stages';
   readonly classifierEpochs: number;
   readonly l2: number;
-  /** Side of the adaptive average pooling of each feature map (1 = global pooling). Default 1. */
-  readonly pooledSize?: number;
-  /** Adam step size of the classifier. Default 0.01. */
-  readonly learningRate?: number;
-  /** Classifier mini-batch size. Default 256. */
-  readonly classifierBatchSize?: number;
-  /** Images in the one batch whose ReLU codes give the NASWOT score (the first of the train subset). Default 64. */
-  readonly naswotBatch?: number;
-  /** rwe+naswot: weight of the NASWOT error in the combined error (0 = RWE only, 1 = NASWOT only). Default 0.5. */
-  readonly naswotWeight?: number;
+  /** Side of the adaptive average pooling of each feature map (1 = global pooling). */
+  readonly pooledSize: number;
+  /** Adam step size of the classifier. */
+  readonly learningRate: number;
+  /** Classifier mini-batch size. */
+  readonly classifierBatchSize: number;
+  /** Images in the one batch whose ReLU codes give the NASWOT score (the first of the train subset); <= trainSamples. */
+  readonly naswotBatch: number;
+  /** rwe+naswot: weight of the NASWOT error in the combined error (0 = RWE only, 1 = NASWOT only). */
+  readonly naswotWeight: number;
 }
 
 export interface EvaluationSpec {

@@ -64,6 +64,29 @@ test('cross-field rules: reference point, table needs nb201, initial genomes fit
   ]);
 });
 
+test('RWE classifier and NASWOT settings: defaults, ranges, naswotBatch within trainSamples', () => {
+  const rwe = loadManifest(base(''), 'm.yaml').spec.evaluation.rwe;
+  assert.deepEqual(
+    [rwe.pooledSize, rwe.learningRate, rwe.classifierBatchSize, rwe.naswotBatch, rwe.naswotWeight],
+    [1, 0.01, 256, 64, 0.5],
+  );
+  const set = loadManifest(base('  evaluation:\n    rwe: {pooledSize: 4, learningRate: 0.1, classifierBatchSize: 100, naswotBatch: 32, naswotWeight: 1}\n'), 'm.yaml');
+  assert.equal(set.spec.evaluation.rwe.naswotBatch, 32);
+  assert.deepEqual(problems(base('  evaluation:\n    rwe: {pooledSize: 0, learningRate: 0, classifierBatchSize: 2.5, naswotBatch: 1, naswotWeight: 1.5}\n')), [
+    'spec.evaluation.rwe.pooledSize: must be an integer >= 1, got 0',
+    'spec.evaluation.rwe.learningRate: must be a number > 0, got 0',
+    'spec.evaluation.rwe.classifierBatchSize: must be an integer >= 1, got 2.5',
+    'spec.evaluation.rwe.naswotBatch: must be an integer >= 2, got 1',
+    'spec.evaluation.rwe.naswotWeight: must be a number between 0 and 1, got 1.5',
+  ]);
+  assert.deepEqual(problems(base('  evaluation:\n    rwe: {trainSamples: 50}\n')), [
+    'spec.evaluation.rwe.naswotBatch: naswotBatch must not exceed trainSamples (the NASWOT batch is taken from the train subset)',
+  ]);
+  assert.deepEqual(problems(base('  evaluation:\n    rwe: {trainSamples: 50, naswotBatch: 50}\n')), []);
+  // A bad trainSamples is reported once, not again by the rules that read it.
+  assert.deepEqual(problems(base('  evaluation:\n    rwe: {trainSamples: 5}\n')), ['spec.evaluation.rwe.trainSamples: must be an integer >= 10, got 5']);
+});
+
 test('--set overrides any field with YAML-typed values before validation', () => {
   const m = loadManifest(base(''), 'm.yaml', { sets: ['spec.algorithm.seed=7', 'spec.objectives=[error, params, flops]', 'spec.suspend=true', 'spec.evaluation.table.path=/x/y.csv'] });
   assert.equal(m.spec.algorithm.seed, 7);
