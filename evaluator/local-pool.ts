@@ -2,6 +2,7 @@
 // loaded once per worker); genomes go to whichever worker is idle, and results come back in
 // input order, so the engine sees the same results whatever the number of workers (each
 // evaluation is seeded by the experiment seed and the genome, not by which worker ran it).
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import type { EvaluatorOptions, TrialReport } from './evaluate.js';
@@ -23,6 +24,18 @@ function newWorker(workerData: unknown): Worker {
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, workerData });
 }
 
+/**
+ * Intra-op threads per worker: the cores shared out among the workers (at least 1), so that N
+ * workers do not each start a thread per core. An explicit option or `spec.evaluation.threads`
+ * (> 0) wins. Results must not depend on it (test/cli/run.test.ts runs 1 and 2 workers, which
+ * on 2 cores is 2 and 1 threads).
+ */
+export function threadsPerWorker(spec: ExperimentSpec, workers: number, options: EvaluatorOptions = {}, cpus = availableParallelism()): number | undefined {
+  if (options.threads !== undefined) return options.threads;
+  if (spec.evaluation.threads > 0) return undefined;
+  return Math.max(1, Math.floor(cpus / workers));
+}
+
 interface Slot {
   worker: Worker;
   busy: boolean;
@@ -40,7 +53,8 @@ export class LocalPool implements Executor {
   /** Starts `workers` threads and waits until each has created its Evaluator. */
   static async create(spec: ExperimentSpec, workers: number, options: EvaluatorOptions = {}): Promise<LocalPool> {
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: expected an integer >= 1, got ${workers}`);
-    const pool = new LocalPool(spec, options, []);
+    const threads = threadsPerWorker(spec, workers, options);
+    const pool = new LocalPool(spec, threads === undefined ? options : { ...options, threads }, []);
     try {
       for (let i = 0; i < workers; i++) pool.slots.push(await pool.start());
     } catch (err) {

@@ -273,7 +273,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
           { default: {} },
         ),
         engine: str('Engine that runs the networks: onnx (ONNX Runtime), tfjs (TensorFlow.js) or auto.', { enum: ['auto', 'onnx', 'tfjs'], default: E.engine }),
-        threads: int('Threads per evaluation (ONNX Runtime intra-op); 0 = the library default.', { minimum: 0, maximum: 1024, default: E.threads }),
+        threads: int('Threads per evaluation (ONNX Runtime intra-op); 0 = automatic: CPUs / workers under rwenas run, the library default (all cores) elsewhere.', { minimum: 0, maximum: 1024, default: E.threads }),
       },
       { default: {} },
     ),
