@@ -10,6 +10,10 @@ import { MeasurementCache, type BenchSpace, type Probe } from './lib/probe.js';
 import { markdownTable, summarise, type Series } from './lib/report.js';
 import { combineScore, fitCombination, meanRank } from './lib/combine.js';
 import { makeProbes, PROBE_NAMES, COMBINATIONS } from './fidelity-probes.js';
+import { parseRweSettings } from './lib/rwe-probe.js';
+import { combineErrors, RWE_OPTIONAL_DEFAULTS } from '../evaluator/random-weight.js';
+import { naswotError } from '../evaluator/naswot.js';
+import { kendallTau } from './lib/rank.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,9 +122,9 @@ for (const space of spaces) {
       }
     }
   }
-  series.push(...combinations(space, bySample));
+  series.push(...combinations(space, bySample), ...shippedCombination(bySample));
   // `log params` / `log flops` rank exactly as params / FLOPs; they exist for the combinations.
-  const rows = summarise(series.filter((s) => !s.estimator.startsWith('log ')), Number(args.resamples));
+  const rows = summarise(series.filter((s) => s.estimator !== 'log params' && s.estimator !== 'log flops'), Number(args.resamples));
   const order = [...new Set(series.map((s) => s.estimator))];
   rows.sort((a, b) => order.indexOf(a.estimator) - order.indexOf(b.estimator) || (a.sample === 'tune' ? -1 : 1));
   console.log(`\n## ${space === 'nb201' ? 'NAS-Bench-201 (CIFAR-10, 200-epoch test accuracy)' : 'NAS-Bench-301 (DARTS, validation accuracy)'}: ${args.limit ? `first ${args.limit} of ` : ''}${split.tune.length} + ${split.confirm.length} architectures, seeds ${seeds.join(', ')}\n`);
@@ -178,6 +182,48 @@ function combinations(space: BenchSpace, bySample: Map<string, Map<string, Map<n
         const common = { sample, seed: r.seed, accuracy: r.accuracy, secondsPerArch: r.seconds, failed: r.failed };
         out.push({ ...common, estimator: label, scores: failuresLast(r.a.map((v, i) => combineScore(fit, v, r.b[i]))) });
         out.push({ ...common, estimator: `meanrank(${a}, ${b})`, scores: failuresLast(meanRank(failuresLast(r.a), failuresLast(r.b))) });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The evaluator's own `rwe+naswot` (evaluator/random-weight.ts): (1 − w)·rweError + w·naswotError,
+ * naswotError = 100·exp(−score / (10·N)). Its weight w is fitted on tune (grid 0.5…0.9) and
+ * shown beside the shipped default, so the default can be set from these numbers.
+ */
+function shippedCombination(bySample: Map<string, Map<string, Map<number, { score: number[]; acc: number[]; seconds: number }>>>): Series[] {
+  const n = parseRweSettings(args.rwe).naswotBatch;
+  const rweName = 'rwe all@1 softmax';
+  const runsOf = (sample: string) => {
+    const s = bySample.get(sample);
+    const r = s?.get(rweName);
+    const q = s?.get('naswot');
+    if (!r || !q) return [];
+    return [...r.keys()].filter((seed) => q.has(seed)).map((seed) => ({ seed, rwe: r.get(seed)!, nas: q.get(seed)! }));
+  };
+  const errorOf = (rwe: number, score: number, w: number) =>
+    Number.isFinite(rwe) && Number.isFinite(score) ? combineErrors(-rwe, naswotError(score, n), w) : NaN;
+  const tune = runsOf('tune');
+  if (tune.length === 0) return [];
+  const grid = [0.5, 0.6, 0.7, 0.8, 0.9];
+  const tauOf = (w: number) =>
+    tune.reduce((sum, r) => sum + kendallTau(failuresLast(r.rwe.score.map((v, i) => -errorOf(v, r.nas.score[i], w))), r.rwe.acc), 0) / tune.length;
+  const best = grid.reduce((a, w) => (tauOf(w) > tauOf(a) + 1e-9 ? w : a), grid[0]);
+  const out: Series[] = [];
+  for (const w of [...new Set([RWE_OPTIONAL_DEFAULTS.naswotWeight, best])]) {
+    for (const sample of wantedSamples) {
+      for (const r of runsOf(sample)) {
+        out.push({
+          estimator: `rwe+naswot as shipped (naswotWeight ${w}${w === best ? ', fitted' : ', default'}; ${rweName})`,
+          sample,
+          seed: r.seed,
+          scores: failuresLast(r.rwe.score.map((v, i) => -errorOf(v, r.nas.score[i], w))),
+          accuracy: r.rwe.acc,
+          secondsPerArch: Math.max(r.rwe.seconds, r.nas.seconds),
+          failed: r.rwe.score.filter((v, i) => !Number.isFinite(v) || !Number.isFinite(r.nas.score[i])).length,
+        });
       }
     }
   }
