@@ -39,7 +39,7 @@ if (args.help) {
   console.log(`usage: npm run bench:fidelity -- [--quick] [--space nb201,darts] [--size N] [--seeds 1,2]
   [--probes ${PROBE_NAMES.join(',')}] [--samples tune,confirm] [--data DIR] [--cifar10 DIR] [--cache FILE | --no-cache]
   [--rwe key=value,...] [--shipped-set 'PATH=VALUE;...'] [--limit N]
---quick: 30 architectures per sample (smoke run); --size: architectures per NB201 sample (default 200);
+--quick: 30 architectures per sample, seed 1 (smoke run); --size: architectures per NB201 sample (default 200);
 --limit: only the first N of each sample (for calibration on a prefix; tables then cover N);
 --rwe: settings of the rwe probe, e.g. channels=16,cells=1,train=1000,validation=500,epochs=20,features=last@1+all@1.`);
   process.exit(0);
@@ -51,7 +51,8 @@ function intList(text: string, flag: string): number[] {
   return out;
 }
 
-const seeds = intList(args.seeds, 'seeds');
+// --quick: a smoke run, one seed unless --seeds is given.
+const seeds = args.quick && args.seeds === '1,2' ? [1] : intList(args.seeds, 'seeds');
 const size = args.size ? intList(args.size, 'size')[0] : args.quick ? 30 : 200;
 const spaces = args.space.split(',') as BenchSpace[];
 for (const s of spaces) if (s !== 'nb201' && s !== 'darts') throw new Error(`--space: expected nb201 and/or darts, got ${s}`);

@@ -40,13 +40,14 @@ export interface RweProbeSettings {
 
 export const RWE_DEFAULTS: RweProbeSettings = {
   train: 1000,
-  validation: 500,
+  validation: 1000,
   batch: 100,
   naswotBatch: 128,
   epochs: 20,
   l2: 1e-3,
   lr: 0.01,
-  features: ['last@1', 'last@2', 'all@1'],
+  // The paper's reading (last stage, pooled) and the best measured (every stage, pooled).
+  features: ['last@1', 'all@1'],
   ridge: true,
   threads: 2,
 };
