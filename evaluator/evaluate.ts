@@ -8,6 +8,7 @@ import type { EvaluationMethod, ExperimentSpec } from '../search/experiment/spec
 import type { Objectives } from '../search/objectives.js';
 import type { SearchSpace } from '../search/space.js';
 import { spaceByName } from '../search/spaces/index.js';
+import { calibrationFor, combinedError, combinedScore } from './calibration.js';
 import { RandomWeightProbe, type RandomWeightMethod } from './random-weight.js';
 import { loadTable } from './table.js';
 
@@ -39,14 +40,20 @@ export interface ErrorEstimate {
   readonly stats?: Record<string, unknown>;
 }
 
+/** Params and FLOPs of the final network, counted before the estimator runs. */
+export interface Complexity {
+  readonly params: number;
+  readonly flops: number;
+}
+
 export interface ErrorEstimator {
-  estimate(genome: unknown, canonical: string): Promise<ErrorEstimate>;
+  estimate(genome: unknown, canonical: string, complexity: Complexity): Promise<ErrorEstimate>;
   close?(): Promise<void>;
 }
 
 export type EstimatorFactory = (spec: ExperimentSpec, space: SearchSpace, options: EvaluatorOptions) => Promise<ErrorEstimator>;
 
-/** Evaluation methods by name; rwe, naswot and their combination register here too. */
+/** Evaluation methods by name; rwe, naswot and their combinations register here too. */
 export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
   table: async (spec, space) => {
     const table = await loadTable(spec.evaluation.table.path, space);
@@ -55,7 +62,32 @@ export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
   rwe: randomWeight('rwe'),
   naswot: randomWeight('naswot'),
   'rwe+naswot': randomWeight('rwe+naswot'),
+  'naswot+params': naswotParams(),
 };
+
+/**
+ * naswot+params: z(NASWOT) + w·z(ln params of the final network) with the space's constants
+ * (evaluator/calibration.ts), on the NASWOT batch those were fitted with (which replaces
+ * rwe.naswotBatch for this method); error = 100 / (1 + e^combined).
+ */
+function naswotParams(): EstimatorFactory {
+  return async (spec, space, options) => {
+    const cal = calibrationFor(spec, space);
+    const rwe = { ...spec.evaluation.rwe, naswotBatch: cal.naswotBatch };
+    const probe = await RandomWeightProbe.create({ ...spec, evaluation: { ...spec.evaluation, rwe } }, { engine: options.engine, threads: options.threads });
+    return {
+      estimate: async (genome, canonical, { params }) => {
+        // A singular kernel (degenerate cell) throws here: that trial fails with the reason.
+        const r = await probe.measureGenome(space, genome, canonical, 'naswot', spec.searchSpace.proxy);
+        const combined = combinedScore(cal, r.naswotScore!, params);
+        return {
+          error: combinedError(combined),
+          stats: { ...r.stats, estimator: 'naswot+params', naswotScore: r.naswotScore, naswotBatch: cal.naswotBatch, paramsWeight: cal.weight, combinedScore: combined },
+        };
+      },
+    };
+  };
+}
 
 /** rwe, naswot, rwe+naswot: one probe (data set and engine loaded once) per Evaluator. */
 function randomWeight(method: RandomWeightMethod): EstimatorFactory {
@@ -107,7 +139,7 @@ export class Evaluator {
       canonical = this.space.serialize(genome);
       const { params, flops } = countComplexity(this.space.build(genome, 'final', this.spec.searchSpace.final));
       objectives = { params, flops };
-      const { error, stats } = await this.estimator.estimate(genome, canonical);
+      const { error, stats } = await this.estimator.estimate(genome, canonical, { params, flops });
       if (!Number.isFinite(error)) throw new Error(`error is not finite (${error})`);
       objectives = { error, params, flops };
       const durationMs = performance.now() - started;

@@ -218,8 +218,8 @@ export const SPEC_SCHEMA: SchemaNode = obj(
     evaluation: obj(
       'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
       {
-        method: str('rwe (Random-Weight Evaluation), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight) or table (NAS-Bench-201 lookup, nb201 only).', {
-          enum: ['rwe', 'naswot', 'rwe+naswot', 'table'],
+        method: str('naswot+params (NASWOT combined with the log of the final network\'s params by per-space constants fitted in docs/fidelity.md; nb201 and darts; the best-ranking estimator measured), rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight) or table (NAS-Bench-201 lookup, nb201 only).', {
+          enum: ['rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
           default: E.method,
         }),
         dataset: obj(
@@ -255,7 +255,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
             }),
             learningRate: num('Adam step size of the softmax classifier.', { default: E.rwe.learningRate, 'x-kubernetes-validations': [positiveRate] }),
             classifierBatchSize: int('Mini-batch size of the softmax classifier.', { minimum: 1, default: E.rwe.classifierBatchSize }),
-            naswotBatch: int('Images (the first of the train subset) whose binary ReLU codes give the NASWOT score; at most trainSamples.', {
+            naswotBatch: int('Images (the first of the train subset) whose binary ReLU codes give the NASWOT score (naswot, rwe+naswot; naswot+params uses the batch its constants were fitted with); at most trainSamples.', {
               minimum: 2,
               default: E.rwe.naswotBatch,
             }),

@@ -41,7 +41,11 @@ export interface AlgorithmSpec {
   readonly referencePoint?: Readonly<Partial<Record<ObjectiveName, number>>>;
 }
 
-export type EvaluationMethod = 'rwe' | 'naswot' | 'rwe+naswot' | 'table';
+/**
+ * naswot+params: NASWOT combined with ln(params) by per-space constants fitted in
+ * docs/fidelity.md (evaluator/calibration.ts); the best-ranking estimator measured.
+ */
+export type EvaluationMethod = 'rwe' | 'naswot' | 'rwe+naswot' | 'naswot+params' | 'table';
 
 export interface DatasetSpec {
   readonly name: 'cifar10';
@@ -64,7 +68,7 @@ export interface RweSpec {
   readonly learningRate: number;
   /** Classifier mini-batch size. */
   readonly classifierBatchSize: number;
-  /** Images in the one batch whose ReLU codes give the NASWOT score (the first of the train subset); <= trainSamples. */
+  /** Images in the one batch whose ReLU codes give the NASWOT score (the first of the train subset); <= trainSamples. naswot+params uses its calibration's batch instead. */
   readonly naswotBatch: number;
   /** rwe+naswot: weight of the NASWOT error in the combined error (0 = RWE only, 1 = NASWOT only). */
   readonly naswotWeight: number;

@@ -1,0 +1,97 @@
+// Calibration constants of the `naswot+params` estimator, one record per search space, all in
+// this file. Each record is copied from docs/fidelity.md (`npm run bench:fidelity`), where the
+// constants were fitted on a tune sample and checked on a disjoint confirm sample; it names the
+// proxy network and the NASWOT batch they were fitted with, because NASWOT's scale depends on
+// both (more images or more ReLU units shift log|K|), so the evaluator uses that batch and
+// refuses another proxy size rather than silently mixing scales.
+import type { ExperimentSpec } from '../search/experiment/spec.js';
+import type { NetworkOptions, SearchSpace, SpaceName } from '../search/space.js';
+
+export interface Calibration {
+  readonly space: SpaceName;
+  /** Where the constants come from (docs/fidelity.md section) and how they were fitted. */
+  readonly source: string;
+  /** The proxy network NASWOT was measured on (the space's default proxy size). */
+  readonly proxy: Readonly<Pick<Required<NetworkOptions>, 'channels' | 'cells' | 'widthMultiplier' | 'inputSize'>>;
+  /** Images in the NASWOT batch (the first of the train subset). */
+  readonly naswotBatch: number;
+  /** z-score constants of the NASWOT score log|K| over the fitting sample. */
+  readonly naswot: { readonly mean: number; readonly sd: number };
+  /** z-score constants of ln(params of the final network at the space's default size). */
+  readonly logParams: { readonly mean: number; readonly sd: number };
+  /** Weight of z(ln params) in the combined score z(naswot) + weight · z(ln params). */
+  readonly weight: number;
+}
+
+export const CALIBRATIONS: Readonly<Partial<Record<SpaceName, Calibration>>> = {
+  nb201: {
+    space: 'nb201',
+    source:
+      'docs/fidelity.md, Results: NAS-Bench-201 ("naswot + 0.75·log params"; constants from nb201-final.err): ' +
+      'fitted on the tune sample (200 cells, seeds 1 and 2), Kendall τ 0.67 tune / 0.68–0.69 confirm',
+    proxy: { channels: 16, cells: 1, widthMultiplier: 1, inputSize: 32 },
+    naswotBatch: 128,
+    naswot: { mean: 1340.06, sd: 61.0874 },
+    logParams: { mean: 12.6696, sd: 0.697197 },
+    weight: 0.75,
+  },
+  darts: {
+    space: 'darts',
+    source:
+      'docs/fidelity.md, Results: NAS-Bench-301 (constants from darts-final.err): the fitted params weight is 0 ' +
+      '(every positive weight lowered τ on the tune half), so this is NASWOT alone, Kendall τ 0.51 tune / 0.44 confirm',
+    proxy: { channels: 16, cells: 8, widthMultiplier: 1, inputSize: 32 },
+    naswotBatch: 64,
+    naswot: { mean: 847.554, sd: 10.5369 },
+    logParams: { mean: 14.8778, sd: 0.165547 },
+    weight: 0,
+  },
+};
+
+/** The combined score (higher is better): z(naswot) + weight · z(ln params). */
+export function combinedScore(cal: Calibration, naswotScore: number, params: number): number {
+  if (!Number.isFinite(naswotScore)) throw new Error(`naswot+params: NASWOT score is not finite (${naswotScore})`);
+  if (!(params > 0)) throw new Error(`naswot+params: params must be > 0, got ${params}`);
+  const zNaswot = (naswotScore - cal.naswot.mean) / cal.naswot.sd;
+  const zParams = (Math.log(params) - cal.logParams.mean) / cal.logParams.sd;
+  return zNaswot + cal.weight * zParams;
+}
+
+/**
+ * The combined score as an `error` (lower is better, like every estimator): the logistic
+ * 100 / (1 + e^combined). Strictly decreasing, so it ranks exactly as the combined score; in
+ * (0, 100), 50 at the calibration sample's mean (combined 0), about 8–92 over ±2.5 sd.
+ */
+export function combinedError(combined: number): number {
+  return 100 / (1 + Math.exp(combined));
+}
+
+/**
+ * The calibration for an experiment, or an error naming the field that rules it out: a space
+ * without one, a proxy size other than the fitted one, or a train subset smaller than the
+ * fitted NASWOT batch.
+ */
+export function calibrationFor(spec: ExperimentSpec, space: SearchSpace): Calibration {
+  const cal = CALIBRATIONS[space.name];
+  if (!cal) {
+    const have = Object.keys(CALIBRATIONS).join(', ');
+    throw new Error(`spec.evaluation.method: naswot+params has no calibration for search space ${space.name} (calibrated: ${have}); use naswot or rwe`);
+  }
+  const proxy = { ...space.defaults.proxy, ...definedOnly(spec.searchSpace.proxy) };
+  for (const key of ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const) {
+    if (proxy[key] !== cal.proxy[key]) {
+      throw new Error(
+        `spec.searchSpace.proxy.${key}: naswot+params on ${space.name} is calibrated for a proxy with ${key} ${cal.proxy[key]}, got ${proxy[key]} ` +
+          '(NASWOT scores of other sizes are on another scale); remove the override or use naswot',
+      );
+    }
+  }
+  if (spec.evaluation.rwe.trainSamples < cal.naswotBatch) {
+    throw new Error(`spec.evaluation.rwe.trainSamples: naswot+params on ${space.name} needs at least ${cal.naswotBatch} images (its calibrated NASWOT batch), got ${spec.evaluation.rwe.trainSamples}`);
+  }
+  return cal;
+}
+
+function definedOnly(o: NetworkOptions): NetworkOptions {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
