@@ -367,8 +367,10 @@ export class Reconciler {
       events.push({ type: 'Normal', reason: 'GenerationStarted', message: `generation ${generation}: ${candidates.length} trials; hypervolume so far ${status.hypervolume}` });
     }
     if (created > 0) log.info('created evaluator Jobs', { generation, jobs: created, activeJobs });
-    await this.writeStatus(exp, old, status, events, log);
+    // Metrics first: whoever sees the new status must already see metrics that match it. A
+    // failed write leaves them ahead for one retry, and the next reconcile recomputes both.
     this.metrics.observeStatus(ns, name, status);
+    await this.writeStatus(exp, old, status, events, log);
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
   }
 
