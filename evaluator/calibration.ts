@@ -46,6 +46,20 @@ export const CALIBRATIONS: Readonly<Partial<Record<SpaceName, Calibration>>> = {
     logParams: { mean: 14.8778, sd: 0.165547 },
     weight: 0,
   },
+  // No ground truth for this space: a documented choice, not a fit. NASWOT alone (weight 0), as
+  // in darts, the measured space it resembles (sizes vary little: ln params sd 0.14 here, 0.17
+  // in darts, 0.70 in nb201), on darts' batch of 64 (cost); the z-constants only scale the error.
+  mobilenetv3: {
+    space: 'mobilenetv3',
+    source:
+      'docs/evaluator.md, naswot+params (no ground truth, so not validated): NASWOT alone (weight 0) as measured best for darts in docs/fidelity.md; ' +
+      'z-constants from `node --import tsx bench/naswot-scale.ts --space mobilenetv3 --genomes 20 --seeds 1,2` (40 measurements of 20 random genomes)',
+    proxy: { channels: 16, cells: 5, widthMultiplier: 0.5, inputSize: 32 },
+    naswotBatch: 64,
+    naswot: { mean: 820.388, sd: 12.872 },
+    logParams: { mean: 15.1057, sd: 0.136736 },
+    weight: 0,
+  },
 };
 
 /** The combined score (higher is better): z(naswot) + weight · z(ln params). */
@@ -59,8 +73,9 @@ export function combinedScore(cal: Calibration, naswotScore: number, params: num
 
 /**
  * The combined score as an `error` (lower is better, like every estimator): the logistic
- * 100 / (1 + e^combined). Strictly decreasing, so it ranks exactly as the combined score; in
- * (0, 100), 50 at the calibration sample's mean (combined 0), about 8–92 over ±2.5 sd.
+ * 100 / (1 + e^combined). Strictly decreasing, so it ranks exactly as the combined score
+ * (in float64 down to combined ≈ −36, far beyond any measured score, below which it rounds to
+ * 100); within [0, 100], 50 at the calibration sample's mean (combined 0), 8–92 over ±2.5.
  */
 export function combinedError(combined: number): number {
   return 100 / (1 + Math.exp(combined));
