@@ -25,7 +25,9 @@ export const SPEC_DEFAULTS: SpecDefaults = {
     initialGenomes: [],
   },
   evaluation: {
-    method: 'rwe',
+    // The best-ranking estimator measured (docs/fidelity.md): NASWOT + params on nb201, NASWOT
+    // alone on darts (params weight 0), per-space constants in evaluator/calibration.ts.
+    method: 'naswot+params',
     dataset: { name: 'cifar10', source: 'path', path: '/data/cifar10/cifar-10-batches-bin' },
     rwe: {
       trainSamples: 5000,
