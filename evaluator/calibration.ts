@@ -38,7 +38,7 @@ export const CALIBRATIONS: Readonly<Partial<Record<SpaceName, Calibration>>> = {
   darts: {
     space: 'darts',
     source:
-      'docs/fidelity.md, Results: NAS-Bench-301 (constants from darts-final.err): the fitted params weight is 0 ' +
+      'docs/fidelity.md, Results: NAS-Bench-301 (constants as the bench printed them): the fitted params weight is 0 ' +
       '(every positive weight lowered τ on the tune half), so this is NASWOT alone, Kendall τ 0.51 tune / 0.44 confirm',
     proxy: { channels: 16, cells: 8, widthMultiplier: 1, inputSize: 32 },
     naswotBatch: 64,
