@@ -68,7 +68,7 @@ test('RWE classifier and NASWOT settings: defaults, ranges, naswotBatch within t
   const rwe = loadManifest(base(''), 'm.yaml').spec.evaluation.rwe;
   assert.deepEqual(
     [rwe.pooledSize, rwe.learningRate, rwe.classifierBatchSize, rwe.naswotBatch, rwe.naswotWeight],
-    [1, 0.01, 256, 64, 0.5],
+    [1, 0.01, 256, 64, 0.9],
   );
   const set = loadManifest(base('  evaluation:\n    rwe: {pooledSize: 4, learningRate: 0.1, classifierBatchSize: 100, naswotBatch: 32, naswotWeight: 1}\n'), 'm.yaml');
   assert.equal(set.spec.evaluation.rwe.naswotBatch, 32);
