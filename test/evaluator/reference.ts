@@ -1,5 +1,6 @@
 // A deliberately naive NCHW interpreter of the IR (float64 loops, straight from each op's
 // definition), the independent reference both executors are checked against.
+import assert from 'node:assert/strict';
 import type { Graph } from '../../search/ir.js';
 import type { Weights } from '../../evaluator/weights.js';
 
@@ -131,4 +132,12 @@ export function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number
     nb += b[i] ** 2;
   }
   return Math.sqrt(d / Math.max(nb, 1e-30));
+}
+
+/** Asserts that an engine's output of every listed node is within `tolerance` of the reference. */
+export function assertMatchesReference(graph: Graph, got: Map<number, ArrayLike<number>>, ref: Float64Array[], ids: readonly number[], tolerance = 1e-5): void {
+  for (const id of ids) {
+    const d = relativeDiff(got.get(id)!, ref[id]);
+    assert.ok(d < tolerance, `node ${id} ${graph.nodes[id].name}: relative difference ${d}`);
+  }
 }

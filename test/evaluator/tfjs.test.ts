@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TfjsEngine } from '../../evaluator/tfjs/executor.js';
 import { initWeights } from '../../evaluator/weights.js';
 import { allOpsGraph, randomImages } from './graphs.js';
-import { referenceForward, relativeDiff } from './reference.js';
+import { assertMatchesReference, referenceForward } from './reference.js';
 
 test('TensorFlow.js executor matches the reference interpreter on every op', async () => {
   const g = allOpsGraph();
@@ -17,10 +17,7 @@ test('TensorFlow.js executor matches the reference interpreter on every op', asy
   const runner = await engine.load(g, w, outputs);
   try {
     const got = await runner.run(x, n, outputs);
-    for (const id of outputs) {
-      const d = relativeDiff(got.get(id)!, ref[id]);
-      assert.ok(d < 1e-5, `node ${id} ${g.nodes[id].name}: relative difference ${d}`);
-    }
+    assertMatchesReference(g, got, ref, outputs);
   } finally {
     await runner.dispose();
   }
