@@ -2,7 +2,7 @@
 // API that the old pass-through template gave is refused, naming the field.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadManifest, ManifestError } from '../../search/experiment/load.js';
+import { loadManifest, ManifestError } from '../../../search/experiment/load.js';
 
 const manifest = (template: string): string => `apiVersion: rwenas.dev/v1alpha1
 kind: NASExperiment
