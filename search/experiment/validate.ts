@@ -11,7 +11,9 @@ export function applyDefaults(value: unknown, node: SchemaNode = SPEC_SCHEMA): u
   if ((value === undefined || value === null) && node.default !== undefined) value = structuredClone(node.default);
   if (node.type === 'object' && isObj(value) && node.properties && !node['x-kubernetes-preserve-unknown-fields']) {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) if (v !== null) out[key] = v;
+    // defineProperty, not assignment: a key `__proto__` (YAML and JSON.parse make it an own
+    // field) must stay a field that validation reports, not become the copy's prototype.
+    for (const [key, v] of Object.entries(value)) if (v !== null) Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
     for (const [key, child] of Object.entries(node.properties)) {
       const v = applyDefaults(out[key], child);
       if (v !== undefined) out[key] = v;
