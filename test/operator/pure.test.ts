@@ -5,12 +5,11 @@ import assert from 'node:assert/strict';
 import { batches, jobName, trialName } from '../../operator/naming.js';
 import { buildJob, jobState, jobTrials } from '../../operator/jobs.js';
 import { changedFields, lockDigests, resolveSpec } from '../../operator/spec.js';
-import { mergeConditions, topLevelPatch } from '../../operator/status.js';
+import { countTrials, mergeConditions, topLevelPatch } from '../../operator/status.js';
 import { decodeResults, describeTermination } from '../../operator/results.js';
 import { toResult } from '../../search/study.js';
 import { WorkQueue, sleep } from '../../operator/workqueue.js';
 import { API_CALLS, rbacRules } from '../../operator/rbac.js';
-import { countTrials } from '../../operator/reconcile.js';
 import type { ExperimentObject, TrialObject } from '../../operator/types.js';
 
 const exp: ExperimentObject = { metadata: { name: 'exp1', namespace: 'ns', uid: 'u-1', generation: 1 } };
