@@ -13,17 +13,18 @@
 //  status   status, conditions and Events (operator/status.ts, pure), then metrics and the write.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { SearchEngine, type SearchSettings } from '../search/engine.js';
+import type { SearchEngine, SearchSettings } from '../search/engine.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
-import type { ObjectiveName, Objectives } from '../search/objectives.js';
-import { frontSummary, overFailureBudget, requiredObjectives, settingsKey, toResult } from '../search/study.js';
+import type { ObjectiveName } from '../search/objectives.js';
+import { frontSummary, overFailureBudget, requiredObjectives } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { harvest, type Harvest, type Harvested } from './harvest.js';
 import { buildJob, evaluatorServiceAccount, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
-import { apiMessage, apiStatus, type Kube } from './kube.js';
+import { apiMessage, apiStatus, NotLeading, StaleWrite, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
 import { trialName } from './naming.js';
 import { plan, type Plan } from './plan.js';
+import { replay, type CachedEngine } from './replay.js';
 import { changedFields, lockDigests, resolveSpec } from './spec.js';
 import { engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
 import { API_VERSION, LABEL_EXPERIMENT, LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
@@ -73,7 +74,7 @@ const toIso = (d: Date | string | undefined): string | undefined => (d === undef
 
 export class Reconciler {
   /** Engines by experiment uid, with the settings they were built for (a cache: replay rebuilds them). */
-  private readonly engines = new Map<string, { key: string; engine: SearchEngine }>();
+  private readonly engines = new Map<string, CachedEngine>();
   /** ServiceAccounts and spec ConfigMaps (`namespace/name`) this process made or checked. */
   private readonly made = new Set<string>();
   /** When the last result of an experiment was recorded (for the generation-transition metric). */
@@ -109,7 +110,7 @@ export class Reconciler {
     await this.record(pass, harvested);
     let engine: SearchEngine;
     try {
-      engine = this.replay(pass);
+      engine = await this.replay(pass);
     } catch (err) {
       await this.writeStatus(pass.exp, withEvents(engineErrorStatus(pass, pass.locked, (err as Error).message), pass.events), pass.log);
       return {};
@@ -190,27 +191,16 @@ export class Reconciler {
     pass.events.push({ type: 'Warning', reason: 'TrialsFailed', message: `${failed.length} trial(s) failed: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}. ${last}`.slice(0, 1000) });
   }
 
-  /** The engine after replaying every generation whose trials are all final. */
-  private replay(pass: Pass): SearchEngine {
-    const key = settingsKey(pass.settings);
-    let cached = this.engines.get(pass.uid);
-    if (!cached || cached.key !== key) {
-      cached = { key, engine: SearchEngine.create(pass.settings) };
-      this.engines.set(pass.uid, cached);
-    }
-    const engine = cached.engine;
+  /** The engine after replaying every generation whose trials are all final (operator/replay.ts). */
+  private async replay(pass: Pass): Promise<SearchEngine> {
     try {
-      while (!engine.done) {
-        const asked = engine.ask();
-        const recorded = asked.map((c) => pass.trials.get(trialName(pass.experiment, c.trial)));
-        if (recorded.some((t) => !t || !isFinal(t))) break;
-        engine.tell(asked.map((c, i) => toResult(c.trial, recordedOutcome(recorded[i]!, c), pass.required)));
-      }
+      const entry = await replay(this.engines.get(pass.uid), pass);
+      this.engines.set(pass.uid, entry);
+      return entry.engine;
     } catch (err) {
       this.engines.delete(pass.uid);
       throw err;
     }
-    return engine;
   }
 
   /**
@@ -300,6 +290,7 @@ export class Reconciler {
       await this.kube.createJob(pass.ns, job);
     } catch (err) {
       if (apiStatus(err) === 409) return false;
+      if (err instanceof NotLeading) throw err;
       throw new Error(`creating Job ${job.metadata?.name}: ${apiMessage(err)}`);
     }
     const since = this.lastResultAt.get(pass.uid);
@@ -337,8 +328,9 @@ export class Reconciler {
 
   private async patchTrial(ns: string, t: TrialObject, status: TrialStatus): Promise<TrialObject> {
     try {
-      return await this.kube.patchTrialStatus(ns, t.metadata.name, status);
+      return await this.kube.patchTrialStatus(ns, t.metadata.name, status, t.metadata.resourceVersion);
     } catch (err) {
+      if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
       throw new Error(`writing status of NASTrial ${t.metadata.name}: ${apiMessage(err)}`);
     }
   }
@@ -348,8 +340,9 @@ export class Reconciler {
     const patch = topLevelPatch(exp.status as Record<string, unknown> | undefined, update.status as Record<string, unknown>);
     if (Object.keys(patch).length > 0) {
       try {
-        await this.kube.patchExperimentStatus(ns, exp.metadata.name, patch);
+        await this.kube.patchExperimentStatus(ns, exp.metadata.name, patch, exp.metadata.resourceVersion);
       } catch (err) {
+        if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
         throw new Error(`writing status of NASExperiment ${exp.metadata.name}: ${apiMessage(err)}`);
       }
     }
@@ -392,10 +385,4 @@ function overlay(trials: readonly TrialObject[], written: Map<string, TrialObjec
     else if (cached) written.delete(n); // the cache has caught up
   }
   return byName;
-}
-
-/** A final NASTrial's result as the engine takes it; its genome must be the candidate's (else two hashes share a prefix). */
-function recordedOutcome(t: TrialObject, c: Candidate): { status: 'Succeeded' | 'Failed'; objectives: Objectives; reason: string } {
-  if (t.spec.genome !== c.genome) throw new Error(`NASTrial ${t.metadata.name} holds genome ${t.spec.genome}, not ${c.genome} (hash prefix collision)`);
-  return { status: t.status!.phase === 'Succeeded' ? 'Succeeded' : 'Failed', objectives: t.status?.objectives ?? {}, reason: t.status?.reason ?? 'Failed' };
 }
