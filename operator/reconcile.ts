@@ -25,9 +25,9 @@ import type { Metrics } from './metrics.js';
 import { trialName } from './naming.js';
 import { plan, type Plan } from './plan.js';
 import { replay, type CachedEngine } from './replay.js';
-import { changedFields, lockDigests, resolveSpec } from './spec.js';
-import { engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
-import { API_VERSION, LABEL_EXPERIMENT, LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
+import { changedFields, lockDigests, resolveSpec, settingsDigest } from './spec.js';
+import { engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, settingsMismatchStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
+import { API_VERSION, LABEL_EXPERIMENT, LABEL_GENERATION, LABEL_MANAGED_BY, LABEL_SETTINGS, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
 
 export interface Snapshot {
   exp: ExperimentObject;
@@ -59,6 +59,8 @@ interface Pass extends StatusInput {
   readonly spec: ExperimentSpec;
   readonly settings: SearchSettings;
   readonly locked: Record<string, string>;
+  /** Stamped on the NASTrials this pass creates (LABEL_SETTINGS). */
+  readonly settingsDigest: string;
   readonly required: readonly ObjectiveName[];
   /** The experiment's NASTrials by name, updated as this pass writes them. */
   readonly trials: Map<string, TrialObject>;
@@ -153,6 +155,10 @@ export class Reconciler {
     if (changed.length > 0) return fixedFieldStatus(input, locked, changed);
     const uid = exp.metadata.uid ?? '';
     const owned = <T extends { metadata?: { ownerReferences?: { uid: string }[] } }>(o: T) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+    const ownTrials = snap.trials.filter(owned);
+    const settings = settingsDigest(locked);
+    const mismatched = ownTrials.filter((t) => t.metadata.labels?.[LABEL_SETTINGS] !== settings).map((t) => ({ name: t.metadata.name, stamp: t.metadata.labels?.[LABEL_SETTINGS] }));
+    if (mismatched.length > 0) return settingsMismatchStatus(input, settings, mismatched);
     const written = this.written.get(uid) ?? new Map<string, TrialObject>();
     this.written.set(uid, written);
     const podsByJob = new Map<string, k8s.V1Pod[]>();
@@ -170,7 +176,8 @@ export class Reconciler {
       settings: resolved.settings,
       locked,
       required: requiredObjectives(resolved.spec),
-      trials: overlay(snap.trials.filter(owned), written),
+      settingsDigest: settings,
+      trials: overlay(ownTrials, written),
       jobs: snap.jobs.filter(owned),
       podsByJob,
       written,
@@ -194,8 +201,12 @@ export class Reconciler {
   /** The engine after replaying every generation whose trials are all final (operator/replay.ts). */
   private async replay(pass: Pass): Promise<SearchEngine> {
     try {
-      const entry = await replay(this.engines.get(pass.uid), pass);
+      const { entry, rebuilt } = await replay(this.engines.get(pass.uid), pass);
       this.engines.set(pass.uid, entry);
+      if (rebuilt) {
+        pass.log.warn('recorded results changed: the engine was rebuilt from them', { why: rebuilt });
+        pass.events.push({ type: 'Warning', reason: 'ResultsChanged', message: `${rebuilt}: the search was rebuilt from the recorded results, as after a restart`.slice(0, 1000) });
+      }
       return entry.engine;
     } catch (err) {
       this.engines.delete(pass.uid);
@@ -271,7 +282,7 @@ export class Reconciler {
       metadata: {
         name: trialName(pass.experiment, c.trial),
         namespace: pass.ns,
-        labels: { [LABEL_EXPERIMENT]: pass.experiment, [LABEL_GENERATION]: String(c.generation), [LABEL_MANAGED_BY]: MANAGED_BY },
+        labels: { [LABEL_EXPERIMENT]: pass.experiment, [LABEL_GENERATION]: String(c.generation), [LABEL_SETTINGS]: pass.settingsDigest, [LABEL_MANAGED_BY]: MANAGED_BY },
         ownerReferences: [ownerRef(pass.exp)],
       },
       spec: { experiment: pass.experiment, searchSpace: pass.spec.searchSpace.name, genome: c.genome, genomeHash: c.trial, generation: c.generation },

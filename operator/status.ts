@@ -6,7 +6,7 @@ import type { ExperimentSpec } from '../search/experiment/spec.js';
 import type { FrontSummary } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { trialName } from './naming.js';
-import { isFinal, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
+import { isFinal, LABEL_EXPERIMENT, LABEL_SETTINGS, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
 
 export interface Event {
   type: 'Normal' | 'Warning';
@@ -102,6 +102,26 @@ export function fixedFieldStatus(input: StatusInput, locked: Record<string, stri
   ];
   const events: Event[] = condition(old, 'SpecAccepted')?.status !== 'False' ? [{ type: 'Warning', reason: 'SpecChangeRejected', message }] : [];
   return { status: { ...old, observedGeneration: observed, lockedSpec: locked, conditions: mergeConditions(old.conditions, conditions, observed, now) }, events };
+}
+
+/**
+ * NASTrials of the experiment were made under other settings (their stamp differs from the
+ * spec in force, e.g. a fixed field changed after the status was lost): their results are
+ * not used, and the experiment halts (phase kept) until the spec matches them again or they
+ * are deleted.
+ */
+export function settingsMismatchStatus(input: StatusInput, digest: string, mismatched: readonly { name: string; stamp: string | undefined }[]): StatusUpdate {
+  const { old, observed, now } = input;
+  const first = mismatched[0];
+  const message = `${mismatched.length} NASTrial(s) were made under other settings than the spec in force (settings ${digest}), e.g. ${first.name} (${first.stamp ? `settings ${first.stamp}` : 'no settings stamp'}): their results are not used. Revert the spec to the settings they were made under, or delete them (kubectl delete nastrials -l '${LABEL_EXPERIMENT}=${input.experiment},${LABEL_SETTINGS}!=${digest}') to evaluate those genomes again.`;
+  const conditions: ConditionInput[] = [
+    SPEC_VALID,
+    { type: 'SpecAccepted', status: 'False', reason: 'SettingsMismatch', message },
+    { type: 'Progressing', status: 'False', reason: 'SettingsMismatch', message: 'halted until every NASTrial matches the settings in force' },
+  ];
+  const events: Event[] = condition(old, 'SpecAccepted')?.reason !== 'SettingsMismatch' ? [{ type: 'Warning', reason: 'SettingsMismatch', message: message.slice(0, 1000) }] : [];
+  // The lock is left as it was: settings that contradict the record are not locked in.
+  return { status: { ...old, observedGeneration: observed, conditions: mergeConditions(old.conditions, conditions, observed, now) }, events };
 }
 
 /** The engine refused the spec or the recorded results: phase Failed. */

@@ -17,6 +17,8 @@ export const LABEL_EXPERIMENT = 'rwenas.dev/experiment';
 export const LABEL_GENERATION = 'rwenas.dev/generation';
 export const LABEL_BATCH = 'rwenas.dev/batch';
 export const LABEL_ATTEMPT = 'rwenas.dev/attempt';
+/** On NASTrials: a digest of the settings that produced the trial (operator/spec.ts settingsDigest). */
+export const LABEL_SETTINGS = 'rwenas.dev/settings';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'rwenas-operator';
 /** On Jobs: the trial names of the batch, comma-separated, in batch order. */
