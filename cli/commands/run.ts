@@ -178,7 +178,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   const { spec, manifest } = r;
   const engine = openEngine(r, searchSettings(spec), opts.resume === true);
   r.log.info('run', { experiment: manifest.metadata.name, space: spec.searchSpace.name, method: spec.evaluation.method, objectives: spec.objectives, seed: spec.algorithm.seed, out: r.out.dir });
-  const { executorFor } = await import('../../evaluator/local/executor.js');
+  const { executorFor } = await import('../../evaluator/local/executors.js');
   await runGenerations(r, engine, await executorFor(spec, r.workers));
   await writeResults(r, engine);
 }
