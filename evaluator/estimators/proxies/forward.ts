@@ -1,0 +1,183 @@
+// The forward-only proxies of one genome, on the ONNX engine at random weights: one pass of a
+// CIFAR-10 batch with He-normal weights (NASWOT, SWAP, MeCo, AZ-NAS expressivity and
+// progressivity all read it) and a pair of passes of Gaussian noise with N(0, 1) weights
+// (Zen-score). Everything is seeded from (experiment seed, genome hash); the images depend on
+// the experiment seed only, so every genome sees the same batch.
+import { hashSeed } from '../../../search/hash.js';
+import type { Graph } from '../../../search/ir.js';
+import { Rng } from '../../../search/random.js';
+import type { ChannelStats, ImageSet } from '../../data/cifar10.js';
+import { channelStats, gather, loadTrainSplit, normalisedBatch, splitIndices } from '../../data/cifar10.js';
+import { codeNodes, type Codes } from '../../features.js';
+import { naswotScore } from '../../naswot.js';
+import type { OnnxEngine } from '../../onnx/executor.js';
+import { bnVarianceName, channelSumName, firstImageName, gramName, outputName } from '../../onnx/lower.js';
+import { initWeights } from '../../weights.js';
+import { azForward, covarianceFromMoments, isotropyEntropy } from './aznas.js';
+import { mecoScore } from './meco.js';
+import { SWAP_MAX_BATCH, swapScore } from './swap.js';
+import { gaussianWeights, preGapNode, ZEN_MIXUP, zenScore } from './zen.js';
+
+export const FORWARD_PROXIES = ['naswot', 'swap', 'meco', 'zen', 'expressivity', 'progressivity'] as const;
+export type ForwardProxy = (typeof FORWARD_PROXIES)[number];
+export type ForwardScores = Record<ForwardProxy, number>;
+
+export interface ForwardMeasurement {
+  readonly scores: ForwardScores;
+  /** Wall seconds: the He pass and its proxies, the Zen passes, and the total. */
+  readonly seconds: { readonly pass: number; readonly zen: number; readonly total: number; readonly perProxy: Record<ForwardProxy, number> };
+}
+
+/** Scope of a node's block: `stageK/cellJ`, `stageK/reduce`, `cellK`, `stageK/blockJ`, else the first name part (stem, classifier). */
+export function blockOf(name: string): string {
+  const parts = name.split('/');
+  const at = parts.findIndex((p) => /^(cell|reduce|block)/.test(p));
+  return at < 0 ? parts[0] : parts.slice(0, at + 1).join('/');
+}
+
+/** Block outputs (AZ-NAS's layer features): spatial nodes read by a node of another block, in network order. */
+export function blockOutputs(graph: Graph): number[] {
+  const out = new Set<number>();
+  for (const node of graph.nodes) {
+    for (const i of node.inputs) {
+      const src = graph.nodes[i];
+      if (i !== 0 && src.shape.h * src.shape.w > 1 && blockOf(src.name) !== blockOf(node.name)) out.add(i);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** MeCo's layers: every node but the input with a spatial map (1x1 maps score 0 anyway). */
+export function mecoNodes(graph: Graph): number[] {
+  return graph.nodes.filter((n) => n.id !== 0 && n.shape.h * n.shape.w > 1).map((n) => n.id);
+}
+
+function packCodes(graph: Graph, nodes: readonly number[], maps: ReadonlyMap<string, Float32Array>, n: number): Codes {
+  const per = nodes.map((id) => graph.nodes[id].shape.c * graph.nodes[id].shape.h * graph.nodes[id].shape.w);
+  const units = per.reduce((a, b) => a + b, 0);
+  const words = Math.ceil(units / 32);
+  const bits = new Uint32Array(n * words);
+  let unit = 0;
+  nodes.forEach((id, k) => {
+    const map = maps.get(outputName(id))!;
+    const size = per[k];
+    for (let b = 0; b < n; b++) {
+      const row = b * words;
+      const src = b * size;
+      for (let u = 0; u < size; u++) {
+        if (map[src + u] > 0) {
+          const bit = unit + u;
+          bits[row + (bit >>> 5)] |= 1 << (bit & 31);
+        }
+      }
+    }
+    unit += size;
+  });
+  return { bits, n, units, words };
+}
+
+export interface ForwardProbeOptions {
+  readonly dataset: string;
+  readonly seed: number;
+  /** Images per batch (SWAP's patterns allow at most 64). */
+  readonly batch: number;
+  readonly engine: OnnxEngine;
+}
+
+export class ForwardProxyProbe {
+  private constructor(
+    readonly options: ForwardProbeOptions,
+    private readonly images: Float32Array,
+    private readonly noise: Float32Array,
+    private readonly noiseMixed: Float32Array,
+  ) {}
+
+  /** Loads the seeded CIFAR-10 batch (and the Gaussian noise batch) once. */
+  static create(options: ForwardProbeOptions): ForwardProxyProbe {
+    const b = options.batch;
+    if (!Number.isInteger(b) || b < 2 || b > SWAP_MAX_BATCH) throw new RangeError(`proxy batch: expected an integer 2..${SWAP_MAX_BATCH}, got ${b}`);
+    const all = loadTrainSplit(options.dataset);
+    const split = splitIndices(all.count, b, 1, Rng.seeded(options.seed, 0x5eed), `${options.dataset} (train split)`);
+    const set: ImageSet = gather(all, split.train);
+    const stats: ChannelStats = channelStats(set);
+    const images = normalisedBatch(set, 0, b, stats);
+    const rng = Rng.seeded(options.seed, 0x2e4);
+    const noise = new Float32Array(images.length);
+    const noiseMixed = new Float32Array(images.length);
+    for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
+    for (let i = 0; i < noise.length; i++) noiseMixed[i] = noise[i] + ZEN_MIXUP * rng.normal();
+    return new ForwardProxyProbe(options, images, noise, noiseMixed);
+  }
+
+  /** All forward proxies of one proxy network; `hash` (the genome hash) seeds its weights. */
+  async measure(graph: Graph, hash: string): Promise<ForwardMeasurement> {
+    const t0 = performance.now();
+    const he = await this.hePass(graph, hash);
+    const t1 = performance.now();
+    const zen = await this.zenPass(graph, hash);
+    const t2 = performance.now();
+    const pass = (t1 - t0) / 1000;
+    const perProxy = Object.fromEntries(FORWARD_PROXIES.map((p) => [p, p === 'zen' ? (t2 - t1) / 1000 : he.shared + (he.own[p as Exclude<ForwardProxy, 'zen'>] ?? 0)])) as Record<ForwardProxy, number>;
+    return { scores: { ...he.scores, zen }, seconds: { pass, zen: (t2 - t1) / 1000, total: (t2 - t0) / 1000, perProxy } };
+  }
+
+  private async hePass(graph: Graph, hash: string) {
+    const n = this.options.batch;
+    const codes = codeNodes(graph);
+    if (codes.length === 0) throw new Error('the network has no ReLU or h-swish activations (NASWOT, SWAP)');
+    const layers = mecoNodes(graph);
+    const blocks = blockOutputs(graph);
+    const start = performance.now();
+    const runner = await this.options.engine.loadWithExtras(graph, initWeights(graph, this.options.seed, hash), codes, { firstImage: layers, moments: blocks });
+    let maps: Map<string, Float32Array>;
+    try {
+      maps = await runner.run(this.images, n);
+    } finally {
+      await runner.dispose();
+    }
+    const shared = (performance.now() - start) / 1000;
+    const own: Partial<Record<ForwardProxy, number>> = {};
+    const timed = <T>(name: ForwardProxy, f: () => T): T => {
+      const t = performance.now();
+      const v = f();
+      own[name] = (own[name] ?? 0) + (performance.now() - t) / 1000;
+      return v;
+    };
+    const packed = timed('naswot', () => packCodes(graph, codes, maps, n));
+    own.swap = own.naswot;
+    const naswot = timed('naswot', () => naswotScore(packed));
+    const swap = timed('swap', () => swapScore(packed));
+    const meco = timed('meco', () =>
+      mecoScore(layers.map((id) => ({ map: maps.get(firstImageName(id))!, channels: graph.nodes[id].shape.c, positions: graph.nodes[id].shape.h * graph.nodes[id].shape.w }))),
+    );
+    const az = timed('expressivity', () =>
+      azForward(
+        blocks.map((id) => {
+          const { c, h, w } = graph.nodes[id].shape;
+          const m = n * h * w;
+          const second = maps.get(gramName(id))!.map((v) => v / m);
+          const mean = maps.get(channelSumName(id))!.map((v) => v / m);
+          return isotropyEntropy(covarianceFromMoments(second, mean, c), c);
+        }),
+      ),
+    );
+    own.progressivity = own.expressivity;
+    return { scores: { naswot, swap, meco, expressivity: az.expressivity, progressivity: az.progressivity }, shared, own };
+  }
+
+  private async zenPass(graph: Graph, hash: string): Promise<number> {
+    const n = this.options.batch;
+    const f = preGapNode(graph);
+    const bns = graph.nodes.filter((x) => x.op.kind === 'batchnorm').map((x) => x.id);
+    const weights = gaussianWeights(graph, Rng.seeded(this.options.seed, hashSeed(hash), 0x2e4));
+    const runner = await this.options.engine.loadWithExtras(graph, weights, [f], { bnVariance: bns });
+    try {
+      const a = await runner.run(this.noise, n);
+      const b = await runner.run(this.noiseMixed, n);
+      const { c, h, w } = graph.nodes[f].shape;
+      return zenScore(a.get(outputName(f))!, b.get(outputName(f))!, n, c * h * w, bns.map((id) => a.get(bnVarianceName(id))!));
+    } finally {
+      await runner.dispose();
+    }
+  }
+}
