@@ -76,6 +76,82 @@ function packCodes(graph: Graph, nodes: readonly number[], maps: ReadonlyMap<str
   return { bits, n, units, words };
 }
 
+/** Zen-score's N(0, 1) weights of a trial: seeded from (experiment seed, genome hash), apart from the He weights. */
+export function zenWeights(graph: Graph, seed: number, hash: string) {
+  return gaussianWeights(graph, Rng.seeded(seed, hashSeed(hash), 0x2e4));
+}
+
+/** The nodes whose whole tensors scoresFromTensors needs: codes, MeCo layers and block outputs (He pass); pre-GAP map and BN inputs (Zen pass). */
+export function tensorNodes(graph: Graph): { he: number[]; zen: number[] } {
+  const bnInputs = graph.nodes.filter((x) => x.op.kind === 'batchnorm').map((x) => x.inputs[0]);
+  return { he: [...new Set([...codeNodes(graph), ...mecoNodes(graph), ...blockOutputs(graph)])], zen: [...new Set([preGapNode(graph), ...bnInputs])] };
+}
+
+/**
+ * The same scores from whole node tensors of plain forward passes (any engine), with the
+ * moments, first images and BN variances computed here rather than inside the model: the
+ * route the tfjs engine takes, and a check on the ONNX extras.
+ */
+export function scoresFromTensors(graph: Graph, n: number, he: ReadonlyMap<number, Float32Array>, zenX: ReadonlyMap<number, Float32Array>, zenMixed: ReadonlyMap<number, Float32Array>): ForwardScores {
+  const codes = codeNodes(graph);
+  const named = new Map([...he].map(([id, v]) => [outputName(id), v]));
+  const packed = packCodes(graph, codes, named, n);
+  const meco = mecoScore(
+    mecoNodes(graph).map((id) => {
+      const { c, h, w } = graph.nodes[id].shape;
+      return { map: he.get(id)!.subarray(0, c * h * w), channels: c, positions: h * w };
+    }),
+  );
+  const az = azForward(
+    blockOutputs(graph).map((id) => {
+      const { c, h, w } = graph.nodes[id].shape;
+      const x = he.get(id)!;
+      const m = n * h * w;
+      const second = new Float64Array(c * c);
+      const mean = new Float64Array(c);
+      const v = new Float64Array(c);
+      for (let b = 0; b < n; b++) {
+        for (let p = 0; p < h * w; p++) {
+          for (let i = 0; i < c; i++) v[i] = x[(b * c + i) * h * w + p];
+          for (let i = 0; i < c; i++) {
+            mean[i] += v[i] / m;
+            for (let j = 0; j < c; j++) second[i * c + j] += (v[i] * v[j]) / m;
+          }
+        }
+      }
+      return isotropyEntropy(covarianceFromMoments(second, mean, c), c);
+    }),
+  );
+  const f = preGapNode(graph);
+  const { c, h, w } = graph.nodes[f].shape;
+  const variances = graph.nodes.filter((x) => x.op.kind === 'batchnorm').map((bn) => {
+    const x = zenX.get(bn.inputs[0])!;
+    const s = graph.nodes[bn.inputs[0]].shape;
+    const hw = s.h * s.w;
+    const out = new Float64Array(s.c);
+    for (let ch = 0; ch < s.c; ch++) {
+      let sum = 0;
+      let sq = 0;
+      for (let b = 0; b < n; b++) for (let p = 0; p < hw; p++) {
+        const val = x[(b * s.c + ch) * hw + p];
+        sum += val;
+        sq += val * val;
+      }
+      const mu = sum / (n * hw);
+      out[ch] = Math.max(0, sq / (n * hw) - mu * mu);
+    }
+    return out;
+  });
+  return {
+    naswot: naswotScore(packed),
+    swap: swapScore(packed),
+    meco,
+    expressivity: az.expressivity,
+    progressivity: az.progressivity,
+    zen: zenScore(zenX.get(f)!, zenMixed.get(f)!, n, c * h * w, variances),
+  };
+}
+
 export interface ForwardProbeOptions {
   readonly dataset: string;
   readonly seed: number;
@@ -87,9 +163,10 @@ export interface ForwardProbeOptions {
 export class ForwardProxyProbe {
   private constructor(
     readonly options: ForwardProbeOptions,
-    private readonly images: Float32Array,
-    private readonly noise: Float32Array,
-    private readonly noiseMixed: Float32Array,
+    /** The normalised CIFAR-10 batch (NCHW), Zen's Gaussian batch x and x + γ·ε. */
+    readonly images: Float32Array,
+    readonly noise: Float32Array,
+    readonly noiseMixed: Float32Array,
   ) {}
 
   /** Loads the seeded CIFAR-10 batch (and the Gaussian noise batch) once. */
@@ -169,7 +246,7 @@ export class ForwardProxyProbe {
     const n = this.options.batch;
     const f = preGapNode(graph);
     const bns = graph.nodes.filter((x) => x.op.kind === 'batchnorm').map((x) => x.id);
-    const weights = gaussianWeights(graph, Rng.seeded(this.options.seed, hashSeed(hash), 0x2e4));
+    const weights = zenWeights(graph, this.options.seed, hash);
     const runner = await this.options.engine.loadWithExtras(graph, weights, [f], { bnVariance: bns });
     try {
       const a = await runner.run(this.noise, n);
