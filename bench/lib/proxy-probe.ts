@@ -3,7 +3,7 @@
 // probe per seed (the seed plays the experiment seed), ONNX Runtime on the CPU.
 import { genomeHash } from '../../search/hash.js';
 import { spaceByName } from '../../search/spaces/index.js';
-import { OnnxEngine } from '../../evaluator/onnx/executor.js';
+import { OnnxEngine } from '../../evaluator/backends/onnx/backend.js';
 import { FORWARD_PROXIES, ForwardProxyProbe } from '../../evaluator/estimators/proxies/forward.js';
 import type { Probe, ProbeResult } from './probe.js';
 

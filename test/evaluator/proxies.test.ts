@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { genomeHash } from '../../search/hash.js';
 import type { Graph } from '../../search/ir.js';
 import { spaceByName } from '../../search/spaces/index.js';
-import type { Engine } from '../../evaluator/engine.js';
-import { OnnxEngine } from '../../evaluator/onnx/executor.js';
-import { TfjsEngine } from '../../evaluator/tfjs/executor.js';
-import { initWeights } from '../../evaluator/weights.js';
+import type { Engine } from '../../evaluator/backends/backend.js';
+import { OnnxEngine } from '../../evaluator/backends/onnx/backend.js';
+import { TfjsEngine } from '../../evaluator/backends/tfjs/backend.js';
+import { initWeights } from '../../evaluator/backends/weights.js';
 import { FORWARD_PROXIES, ForwardProxyProbe, scoresFromTensors, tensorNodes, zenWeights, type ForwardScores } from '../../evaluator/estimators/proxies/forward.js';
 import { preGapNode } from '../../evaluator/estimators/proxies/zen.js';
 import { cifar10Dir, needsCifar } from './cifar-dir.js';
@@ -110,7 +110,7 @@ test('an independent NumPy reference agrees on the check cells', { skip: needsCi
       const zen = Object.fromEntries([...t.zenX].map(([id, v]) => [id, entry(`zen${id}.f32`, id, v)]));
       const f = preGapNode(graph);
       const bnInputs = graph.nodes.filter((x) => x.op.kind === 'batchnorm').map((x) => x.inputs[0]);
-      const { codeNodes } = await import('../../evaluator/features.js');
+      const { codeNodes } = await import('../../evaluator/estimators/features.js');
       const { blockOutputs, mecoNodes } = await import('../../evaluator/estimators/proxies/forward.js');
       const manifest = {
         he,

@@ -3,7 +3,7 @@
 // of which images switch it on; the SWAP score is the number of distinct patterns among all
 // units. Higher is better. The regularised score multiplies it by exp(-(P - mu)^2 / sigma),
 // P the parameter count in thousands, favouring sizes near mu.
-import type { Codes } from '../../features.js';
+import type { Codes } from '../features.js';
 
 /** The largest batch whose per-unit patterns fit the 64-bit keys this implementation sorts. */
 export const SWAP_MAX_BATCH = 64;

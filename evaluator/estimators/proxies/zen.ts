@@ -6,7 +6,7 @@
 // draw per trial, seeded from the trial, to keep the cost at one pair of forward passes.)
 import type { Graph } from '../../../search/ir.js';
 import type { Rng } from '../../../search/random.js';
-import type { LayerWeights, Weights } from '../../weights.js';
+import type { LayerWeights, Weights } from '../../backends/weights.js';
 
 export const ZEN_MIXUP = 0.01;
 
