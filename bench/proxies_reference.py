@@ -7,7 +7,7 @@ from its paper's formula, straight from those tensors, in float64:
   NASWOT  log|K|, K = c c^T + (1-c)(1-c)^T over the binary ReLU codes c (Mellor et al. 2021)
   SWAP    number of distinct per-unit activation patterns over the batch (Peng et al. 2024)
   MeCo    sum over layers of the minimum eigenvalue of numpy.corrcoef of image 0's channels,
-          NaN entries set to 0 (Jiang et al. 2023)
+          NaN entries set to 0 (Jiang et al. 2023); MeCo-8 its mean over images 0..7
   AZ-NAS  expressivity = sum over block outputs of the entropy of the normalised eigenvalues
           of the channel covariance over all B*H*W positions; progressivity = min increase
           (Lee & Ham 2024)
@@ -40,11 +40,11 @@ def swap(maps):
     return int(np.unique(patterns, axis=0).shape[0])
 
 
-def meco(maps):
+def meco(maps, image=0):
     total = 0.0
     for m in maps:
         c = m.shape[1]
-        fea = m[0].reshape(c, -1)
+        fea = m[image].reshape(c, -1)
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = np.corrcoef(fea) if fea.shape[1] > 1 else np.full((c, c), np.nan)
         corr = np.atleast_2d(corr)
@@ -90,6 +90,7 @@ def main():
         "naswot": naswot(codes),
         "swap": swap(codes),
         "meco": meco(get(he, man["layers"])),
+        "meco8": float(np.mean([meco(get(he, man["layers"]), i) for i in range(8)])),
         "expressivity": expr,
         "progressivity": prog,
         "zen": zen(load(dump, zen_maps[man["preGap"]]), load(dump, man["preGapMixed"]), get(zen_maps, man["bnInputs"])),

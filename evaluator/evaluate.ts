@@ -11,6 +11,7 @@ import { spaceByName } from '../search/spaces/index.js';
 import { calibrationFor, combinedError, combinedScore } from './estimators/calibration.js';
 import { RandomWeightProbe, type RandomWeightMethod } from './estimators/random-weight.js';
 import { loadTable } from './estimators/table.js';
+import { zeroCost } from './estimators/zero-cost-estimator.js';
 
 export interface TrialReport {
   /** Canonical genome (the input as given when it does not parse). */
@@ -63,6 +64,7 @@ export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
   naswot: randomWeight('naswot'),
   'rwe+naswot': randomWeight('rwe+naswot'),
   'naswot+params': naswotParams(),
+  'zero-cost': zeroCost(),
 };
 
 /**

@@ -11,7 +11,7 @@ export async function makeProxyProbe(cifar10: string, batch: number, threads = 2
   const engine = await OnnxEngine.create({ threads, cuda: false });
   const probes = new Map<number, ForwardProxyProbe>();
   return {
-    name: `proxies(b${batch})`,
+    name: `proxies(b${batch},meco8)`,
     seeded: true,
     spaces: ['nb201', 'darts'],
     async measure(spaceName, arch, seed): Promise<ProbeResult> {

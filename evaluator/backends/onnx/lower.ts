@@ -15,7 +15,7 @@ type IAttributeProto = onnxProto.onnx.IAttributeProto;
 export const OPSET = 17;
 export const INPUT_NAME = 'input';
 export const outputName = (id: number): string => `n${id}`;
-/** Name of the extra output holding image 0 of node `id` ([1, C, H, W]). */
+/** Name of the extra output holding the leading images of node `id` ([k, C, H, W], k = firstImages). */
 export const firstImageName = (id: number): string => `n${id}_first`;
 /** Name of the extra output holding batch norm node `id`'s per-channel batch variance ([C]). */
 export const bnVarianceName = (id: number): string => `n${id}_bn_var`;
@@ -31,6 +31,8 @@ export const channelSumName = (id: number): string => `n${id}_chsum`;
  */
 export interface ExtraOutputs {
   readonly firstImage?: readonly number[];
+  /** How many leading images firstImage outputs hold (default 1): [k, C, H, W]. */
+  readonly firstImages?: number;
   readonly bnVariance?: readonly number[];
   /** Nodes whose channel moments (gramName, channelSumName) are output: AZ-NAS's covariances. */
   readonly moments?: readonly number[];
@@ -101,7 +103,7 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
   }
   if (outputs.includes(0)) add('Identity', [INPUT_NAME], outputName(0));
   if (first.length > 0) {
-    init.push(int64Tensor('first_starts', [0]), int64Tensor('first_ends', [1]), int64Tensor('first_axes', [0]));
+    init.push(int64Tensor('first_starts', [0]), int64Tensor('first_ends', [extra.firstImages ?? 1]), int64Tensor('first_axes', [0]));
     for (const id of first) add('Slice', [name(id), 'first_starts', 'first_ends', 'first_axes'], firstImageName(id));
   }
   if (moments.length > 0) {
@@ -134,7 +136,7 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
         }),
         ...first.map((o) => {
           const s = graph.nodes[o].shape;
-          return valueInfo(firstImageName(o), s.c, s.h, s.w, 1);
+          return valueInfo(firstImageName(o), s.c, s.h, s.w, extra.firstImages ?? 1);
         }),
         ...variance.map((o) => vectorInfo(bnVarianceName(o), graph.nodes[o].shape.c)),
         ...moments.flatMap((o) => {

@@ -14,11 +14,11 @@ import type { OnnxEngine } from '../../backends/onnx/backend.js';
 import { bnVarianceName, channelSumName, firstImageName, gramName, outputName } from '../../backends/onnx/lower.js';
 import { initWeights } from '../../backends/weights.js';
 import { azForward, covarianceFromMoments, isotropyEntropy } from './aznas.js';
-import { mecoScore } from './meco.js';
+import { MECO_MEAN_IMAGES, mecoScore } from './meco.js';
 import { SWAP_MAX_BATCH, swapScore } from './swap.js';
 import { gaussianWeights, preGapNode, ZEN_MIXUP, zenScore } from './zen.js';
 
-export const FORWARD_PROXIES = ['naswot', 'swap', 'meco', 'zen', 'expressivity', 'progressivity'] as const;
+export const FORWARD_PROXIES = ['naswot', 'swap', 'meco', 'meco8', 'zen', 'expressivity', 'progressivity'] as const;
 export type ForwardProxy = (typeof FORWARD_PROXIES)[number];
 export type ForwardScores = Record<ForwardProxy, number>;
 
@@ -96,12 +96,16 @@ export function scoresFromTensors(graph: Graph, n: number, he: ReadonlyMap<numbe
   const codes = codeNodes(graph);
   const named = new Map([...he].map(([id, v]) => [outputName(id), v]));
   const packed = packCodes(graph, codes, named, n);
-  const meco = mecoScore(
-    mecoNodes(graph).map((id) => {
-      const { c, h, w } = graph.nodes[id].shape;
-      return { map: he.get(id)!.subarray(0, c * h * w), channels: c, positions: h * w };
-    }),
-  );
+  const mecoOf = (image: number) =>
+    mecoScore(
+      mecoNodes(graph).map((id) => {
+        const { c, h, w } = graph.nodes[id].shape;
+        return { map: he.get(id)!.subarray(image * c * h * w, (image + 1) * c * h * w), channels: c, positions: h * w };
+      }),
+    );
+  const meco = mecoOf(0);
+  let meco8 = 0;
+  for (let i = 0; i < MECO_MEAN_IMAGES; i++) meco8 += mecoOf(i) / MECO_MEAN_IMAGES;
   const az = azForward(
     blockOutputs(graph).map((id) => {
       const { c, h, w } = graph.nodes[id].shape;
@@ -146,6 +150,7 @@ export function scoresFromTensors(graph: Graph, n: number, he: ReadonlyMap<numbe
     naswot: naswotScore(packed),
     swap: swapScore(packed),
     meco,
+    meco8,
     expressivity: az.expressivity,
     progressivity: az.progressivity,
     zen: zenScore(zenX.get(f)!, zenMixed.get(f)!, n, c * h * w, variances),
@@ -172,7 +177,7 @@ export class ForwardProxyProbe {
   /** Loads the seeded CIFAR-10 batch (and the Gaussian noise batch) once. */
   static create(options: ForwardProbeOptions): ForwardProxyProbe {
     const b = options.batch;
-    if (!Number.isInteger(b) || b < 2 || b > SWAP_MAX_BATCH) throw new RangeError(`proxy batch: expected an integer 2..${SWAP_MAX_BATCH}, got ${b}`);
+    if (!Number.isInteger(b) || b < MECO_MEAN_IMAGES || b > SWAP_MAX_BATCH) throw new RangeError(`proxy batch: expected an integer ${MECO_MEAN_IMAGES}..${SWAP_MAX_BATCH}, got ${b}`);
     const all = loadTrainSplit(options.dataset);
     const split = splitIndices(all.count, b, 1, Rng.seeded(options.seed, 0x5eed), `${options.dataset} (train split)`);
     const set: ImageSet = gather(all, split.train);
@@ -205,7 +210,7 @@ export class ForwardProxyProbe {
     const layers = mecoNodes(graph);
     const blocks = blockOutputs(graph);
     const start = performance.now();
-    const runner = await this.options.engine.loadWithExtras(graph, initWeights(graph, this.options.seed, hash), codes, { firstImage: layers, moments: blocks });
+    const runner = await this.options.engine.loadWithExtras(graph, initWeights(graph, this.options.seed, hash), codes, { firstImage: layers, firstImages: MECO_MEAN_IMAGES, moments: blocks });
     let maps: Map<string, Float32Array>;
     try {
       maps = await runner.run(this.images, n);
@@ -224,9 +229,20 @@ export class ForwardProxyProbe {
     own.swap = own.naswot;
     const naswot = timed('naswot', () => naswotScore(packed));
     const swap = timed('swap', () => swapScore(packed));
-    const meco = timed('meco', () =>
-      mecoScore(layers.map((id) => ({ map: maps.get(firstImageName(id))!, channels: graph.nodes[id].shape.c, positions: graph.nodes[id].shape.h * graph.nodes[id].shape.w }))),
-    );
+    const mecoOf = (image: number) =>
+      mecoScore(
+        layers.map((id) => {
+          const { c, h, w } = graph.nodes[id].shape;
+          return { map: maps.get(firstImageName(id))!.subarray(image * c * h * w, (image + 1) * c * h * w), channels: c, positions: h * w };
+        }),
+      );
+    const meco = timed('meco', () => mecoOf(0));
+    const meco8 = timed('meco8', () => {
+      let sum = meco;
+      for (let i = 1; i < MECO_MEAN_IMAGES; i++) sum += mecoOf(i);
+      return sum / MECO_MEAN_IMAGES;
+    });
+    own.meco8 = (own.meco8 ?? 0) + (own.meco ?? 0);
     const az = timed('expressivity', () =>
       azForward(
         blocks.map((id) => {
@@ -239,7 +255,7 @@ export class ForwardProxyProbe {
       ),
     );
     own.progressivity = own.expressivity;
-    return { scores: { naswot, swap, meco, expressivity: az.expressivity, progressivity: az.progressivity }, shared, own };
+    return { scores: { naswot, swap, meco, meco8, expressivity: az.expressivity, progressivity: az.progressivity }, shared, own };
   }
 
   private async zenPass(graph: Graph, hash: string): Promise<number> {

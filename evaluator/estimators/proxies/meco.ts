@@ -9,9 +9,15 @@ import { correlationMatrix, symmetricEigenvalues } from './linalg.js';
 /** λ_min of the channel correlation matrix of one image's C x H x W map (0 for a 1x1 map). */
 export function mecoLayer(map: ArrayLike<number>, channels: number, positions: number): number {
   if (positions < 2 || channels < 1) return 0;
+  // C channels over H·W ≤ C positions: the centred rows span at most H·W − 1 dimensions, so the
+  // (positive semi-definite) correlation matrix is singular and λ_min is exactly 0.
+  if (positions <= channels) return 0;
   const corr = correlationMatrix(map, channels, positions);
   return symmetricEigenvalues(corr, channels)[0];
 }
+
+/** Images MeCo-8 averages over: the paper's one-image score has a large variance across images. */
+export const MECO_MEAN_IMAGES = 8;
 
 /** MeCo over layers: the sum of their mecoLayer values. */
 export function mecoScore(layers: readonly { map: ArrayLike<number>; channels: number; positions: number }[]): number {
