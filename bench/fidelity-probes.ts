@@ -9,6 +9,7 @@ import { countComplexity } from '../search/complexity.js';
 import { spaceByName } from '../search/spaces/index.js';
 import type { Probe, ProbeResult } from './lib/probe.js';
 import { makeRweProbe, parseRweSettings } from './lib/rwe-probe.js';
+import { makeProxyProbe } from './lib/proxy-probe.js';
 
 const reference: Probe = {
   name: 'reference',
@@ -37,7 +38,7 @@ const complexity: Probe = {
   },
 };
 
-export const PROBE_NAMES = ['reference', 'complexity', 'rwe', 'shipped'];
+export const PROBE_NAMES = ['reference', 'complexity', 'rwe', 'shipped', 'proxies'];
 
 /** Pairs of estimators to combine (a, b): score = z(a) + w·z(b), w fitted on the tuning sample. */
 export const COMBINATIONS: [string, string][] = [
@@ -54,6 +55,8 @@ export interface ProbeOptions {
   readonly cifar10?: string;
   /** `PATH=VALUE` overrides for the shipped probe's manifest. */
   readonly shippedSets?: readonly string[];
+  /** Images per batch of the forward-proxy probe. */
+  readonly proxyBatch?: number;
 }
 
 export async function makeProbes(names: readonly string[], options: ProbeOptions = {}): Promise<Probe[]> {
@@ -64,6 +67,8 @@ export async function makeProbes(names: readonly string[], options: ProbeOptions
     else if (n === 'complexity') out.push(complexity);
     else if (n === 'rwe') {
       out.push(await makeRweProbe(parseRweSettings(options.rwe), dir));
+    } else if (n === 'proxies') {
+      out.push(await makeProxyProbe(dir, options.proxyBatch ?? 64));
     } else if (n === 'shipped') out.push(await makeShippedProbe(dir, options.shippedSets ?? []));
     else throw new Error(`--probes: unknown probe ${n} (have ${PROBE_NAMES.join(', ')})`);
   }

@@ -11,6 +11,7 @@ import type { Candidate, TrialResult } from '../search/trial.js';
 import { calibrationFor, combinedError, combinedScore } from './estimators/calibration.js';
 import { RandomWeightProbe, type RandomWeightMethod } from './estimators/random-weight.js';
 import { loadTable } from './estimators/table.js';
+import { zeroCost } from './estimators/zero-cost-estimator.js';
 
 /** What the evaluator is asked: a trial's name (passed through to its report) and its genome. */
 export type TrialRequest = Pick<Candidate, 'trial' | 'genome'>;
@@ -63,6 +64,7 @@ export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
   naswot: randomWeight('naswot'),
   'rwe+naswot': randomWeight('rwe+naswot'),
   'naswot+params': naswotParams(),
+  'zero-cost': zeroCost(),
 };
 
 /**

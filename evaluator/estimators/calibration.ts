@@ -6,6 +6,7 @@
 // refuses another proxy size rather than silently mixing scales.
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import type { NetworkOptions, SearchSpace, SpaceName } from '../../search/space.js';
+import type { ErrorMap, Term } from './zero-cost.js';
 
 export interface Calibration {
   readonly space: SpaceName;
@@ -110,3 +111,24 @@ export function calibrationFor(spec: ExperimentSpec, space: SearchSpace): Calibr
 function definedOnly(o: NetworkOptions): NetworkOptions {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
+
+/**
+ * A `zero-cost` calibration: the terms of evaluator/estimators/zero-cost.ts's combination and
+ * its error map, fitted by `npm run bench:fidelity` on the tune half of the space's ground
+ * truth (the bench writes out/fidelity/zero-cost-<space>.json; this is a copy), with the
+ * proxy network and batch they were measured on, which the evaluator enforces.
+ */
+export interface ZeroCostCalibration {
+  readonly space: SpaceName;
+  readonly source: string;
+  readonly proxy: Calibration['proxy'];
+  /** CIFAR-10 images in the proxies' batch. */
+  readonly batch: number;
+  readonly terms: readonly Term[];
+  /** Absent where the space has no ground truth: `error` is then a ranking score, not an error. */
+  readonly error?: ErrorMap;
+  /** Residual spread of the error map on the confirm half, for the docs and the schema. */
+  readonly residual: string;
+}
+
+export const ZERO_COST_CALIBRATIONS: Readonly<Partial<Record<SpaceName, ZeroCostCalibration>>> = {};

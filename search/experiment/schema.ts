@@ -255,7 +255,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
       'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
       {
         method: str('naswot+params (default: the best-ranking estimator measured in docs/fidelity.md; NASWOT on the calibrated batch combined with the log of the final network\'s params by per-space constants: weight 0.75 on nb201, 0 on darts and mobilenetv3, where it is NASWOT alone; default proxy size only), rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight) or table (NAS-Bench-201 lookup, nb201 only).', {
-          enum: ['rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
+          enum: ['zero-cost', 'rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
           default: E.method,
         }),
         dataset: obj(
