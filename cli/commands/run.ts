@@ -8,11 +8,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Engine } from '../../search/engine.js';
-import type { ExperimentManifest } from '../../search/experiment/spec.js';
+import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import type { Evaluation } from '../../search/objectives.js';
 import { spaceByName } from '../../search/spaces/index.js';
 import type { TrialReport } from '../../evaluator/evaluate.js';
 import type { Executor } from '../../evaluator/local-pool.js';
+import { localDataset } from '../dataset.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { readManifest } from '../manifest.js';
 import { RunDir } from '../outputs.js';
@@ -25,6 +26,15 @@ interface RunOptions {
   logFormat?: string;
   resume?: boolean;
   stopAfter?: string;
+  genomeTimeout?: string;
+}
+
+/** Seconds (a positive number) of a flag such as --genome-timeout. */
+function positiveSeconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError([`${flag}: expected a number of seconds > 0, got ${JSON.stringify(value)}`], EXIT.invalid);
+  return n;
 }
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
@@ -36,25 +46,30 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
 
 /** In-process for table lookups (no data to load, nothing to parallelise); a worker pool otherwise. */
 // Evaluators, plotting and logging load only when a run needs them, so `rwenas validate` starts fast.
-async function executorFor(manifest: ExperimentManifest, workers: number): Promise<Executor> {
-  if (manifest.spec.evaluation.method === 'table') {
+async function executorFor(spec: ExperimentSpec, workers: number, genomeTimeoutMs: number): Promise<Executor> {
+  if (spec.evaluation.method === 'table') {
     const { Evaluator } = await import('../../evaluator/evaluate.js');
-    const evaluator = await Evaluator.create(manifest.spec);
+    const evaluator = await Evaluator.create(spec);
+    let closed = false;
     return {
       async evaluate(genomes, onResult) {
         const reports: TrialReport[] = [];
         for (const [i, g] of genomes.entries()) {
           const [report] = await evaluator.evaluate([g]);
+          if (closed) break;
           reports.push(report);
           onResult?.(i, report);
         }
         return reports;
       },
-      close: () => evaluator.close(),
+      close: () => {
+        closed = true;
+        return evaluator.close();
+      },
     };
   }
   const { LocalPool } = await import('../../evaluator/local-pool.js');
-  return LocalPool.create(manifest.spec, workers);
+  return LocalPool.create(spec, workers, { genomeTimeoutMs });
 }
 
 const toEvaluation = (r: TrialReport): Evaluation =>
@@ -71,6 +86,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   }
   const workers = positiveInt('--workers', opts.workers, Math.min(4, availableParallelism()));
   const stopAfter = positiveInt('--stop-after', opts.stopAfter, Infinity);
+  const genomeTimeoutMs = 1000 * positiveSeconds('--genome-timeout', opts.genomeTimeout, 1800);
   const out = new RunDir(resolve(opts.out ?? `out/${metadata.name}`));
   const settings = { space: spaceByName(spec.searchSpace.name), objectives: spec.objectives, constraints: spec.constraints, algorithm: spec.algorithm };
   const a = spec.algorithm;
@@ -96,18 +112,21 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   }
   log.info('run', { experiment: metadata.name, space: spec.searchSpace.name, method: spec.evaluation.method, objectives: spec.objectives, seed: a.seed, out: out.dir });
 
-  const executor = await executorFor(manifest, workers);
-  const onSignal = () => {
-    progress.stop();
-    log.warn('interrupted; resume with --resume', { state: out.path('state.json'), generation: engine.generation });
-    void executor.close().finally(() => process.exit(EXIT.interrupted));
+  const executor = await executorFor(await localDataset(spec, progress.interactive, log), workers, genomeTimeoutMs);
+  // A signal stops the run cleanly: the workers finish their genomes and exit, nothing more is
+  // recorded, and the run ends with 130 (SIGINT) or 143 (SIGTERM). A second signal leaves at once.
+  let stopping: { signal: NodeJS.Signals; closed: Promise<void> } | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(signalExit(signal));
+    stopping = { signal, closed: executor.close() };
   };
-  process.once('SIGINT', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let evaluations = engine.history().length;
   let completed = 0;
   progress.start(evaluations, engine.generation);
   try {
-    while (!engine.done && completed < stopAfter) {
+    while (!engine.done && completed < stopAfter && !stopping) {
       const candidates = engine.ask();
       const generation = engine.generation;
       const reports = await executor.evaluate(
@@ -135,10 +154,23 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
         );
       }
     }
+  } catch (err) {
+    if (!stopping) throw err;
   } finally {
+    await (stopping?.closed ?? executor.close());
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.stop();
-    await executor.close();
+  }
+  if (stopping) {
+    const again = `rwenas run ${file} --out ${out.dir}${opts.set.map((s) => ` --set ${s}`).join('')} --resume`;
+    throw new CliError(
+      [
+        `interrupted by ${stopping.signal} during generation ${engine.generation}: the ${engine.history().length} trials of the completed generations are in ${out.dir} (trials.jsonl, state.json).`,
+        `Continue with: ${again}`,
+      ],
+      signalExit(stopping.signal),
+    );
   }
 
   const front = engine.front();
@@ -167,6 +199,8 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   log.info(engine.done ? 'done' : 'stopped; continue with --resume', { generations: engine.generation, evaluations: history.length, front: front.length, hypervolume: engine.hypervolume(), out: out.dir });
 }
 
+const signalExit = (signal: NodeJS.Signals) => (signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+
 export function registerRun(program: Command): void {
   program
     .command('run')
@@ -178,5 +212,6 @@ export function registerRun(program: Command): void {
     .option('--log-format <format>', 'text or json logs on stderr instead of a progress bar')
     .option('--resume', 'continue the run whose state.json is in the output directory')
     .option('--stop-after <n>', 'stop after n generations (state.json kept; continue with --resume)')
+    .option('--genome-timeout <seconds>', 'a genome whose evaluation takes longer fails and its worker is replaced (default 1800)')
     .action((file: string, opts: RunOptions) => run(file, opts));
 }
