@@ -12,7 +12,7 @@ import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import type { Evaluation } from '../../search/objectives.js';
 import { spaceByName } from '../../search/spaces/index.js';
 import type { TrialReport } from '../../evaluator/evaluate.js';
-import type { Executor } from '../../evaluator/local-pool.js';
+import type { Executor } from '../../evaluator/local/local-pool.js';
 import { localDataset } from '../dataset.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { readManifest } from '../manifest.js';
@@ -68,7 +68,7 @@ async function executorFor(spec: ExperimentSpec, workers: number, genomeTimeoutM
       },
     };
   }
-  const { LocalPool } = await import('../../evaluator/local-pool.js');
+  const { LocalPool } = await import('../../evaluator/local/local-pool.js');
   return LocalPool.create(spec, workers, { genomeTimeoutMs });
 }
 

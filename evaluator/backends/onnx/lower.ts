@@ -3,8 +3,8 @@
 // inference operator BatchNormalization cannot express, so it is written out as
 // ReduceMean / Sub / Mul / ReduceMean / Add / Sqrt / Reciprocal / Mul over (N, H, W).
 import onnxProto from 'onnx-proto';
-import type { Graph, Node } from '../../search/ir.js';
-import { ancestors, BN_EPSILON } from '../engine.js';
+import type { Graph, Node } from '../../../search/ir.js';
+import { ancestors, BN_EPSILON } from '../backend.js';
 import type { Weights } from '../weights.js';
 
 const { onnx } = onnxProto;

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import type { SearchSpace } from '../search/space.js';
+import type { SearchSpace } from '../../search/space.js';
 
 const REQUIRED = ['arch', 'test_acc_200ep'] as const;
 

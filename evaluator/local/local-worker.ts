@@ -3,9 +3,9 @@
 // ends its event loop, so the thread exits on its own (terminating a thread inside a native
 // ONNX Runtime call aborts the process).
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ExperimentSpec } from '../search/experiment/spec.js';
-import { Evaluator, type EvaluatorOptions } from './evaluate.js';
-import { injectFault, startFault } from './local-faults.js';
+import type { ExperimentSpec } from '../../search/experiment/spec.js';
+import { Evaluator, type EvaluatorOptions } from '../evaluate.js';
+import { injectFault, startFault } from './faults.js';
 
 const { spec, options, start } = workerData as { spec: ExperimentSpec; options: EvaluatorOptions; start: number };
 const port = parentPort!;
