@@ -107,7 +107,11 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   } else {
     if (opts.resume) log.warn('nothing to resume, starting afresh', { state: out.path('state.json') });
     else if (existsSync(out.path('state.json'))) log.warn('replacing the outputs of an earlier run (use --resume to continue it)', { dir: out.dir });
-    out.reset();
+    try {
+      out.reset();
+    } catch (err) {
+      throw new CliError([`--out ${out.dir}: ${(err as Error).message.replace(`${out.dir}: `, '')}`], EXIT.invalid);
+    }
     engine = Engine.create(settings);
   }
   log.info('run', { experiment: metadata.name, space: spec.searchSpace.name, method: spec.evaluation.method, objectives: spec.objectives, seed: a.seed, out: out.dir });

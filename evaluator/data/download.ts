@@ -3,7 +3,7 @@
 // dataset directory, and that directory reused on later runs. Temporary files carry random
 // names (the PID is 1 in every pod, so it cannot tell two downloads apart on a shared volume).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import type { DatasetSpec } from '../../search/experiment/spec.js';
+import { makeDirs } from './files.js';
 import { BATCH_BYTES, DatasetError, META_FILE, TEST_FILE, TRAIN_FILES } from './cifar10.js';
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
@@ -18,8 +19,9 @@ export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
 /** Where evaluator pods find the data set: the volume the pod template mounts. */
 export const POD_DATASET_PATH = '/data/cifar10/cifar-10-batches-bin';
 const EXPECTED = [...TRAIN_FILES, TEST_FILE, META_FILE];
-/** No response within this, or no byte for this long mid-download, fails the download. */
+/** No response within this, or no byte for this long mid-download, fails the download (RWENAS_DOWNLOAD_TIMEOUT seconds overrides it). */
 export const DOWNLOAD_TIMEOUT_MS = 30_000;
+const timeoutMs = (env: NodeJS.ProcessEnv = process.env) => (Number(env.RWENAS_DOWNLOAD_TIMEOUT) > 0 ? Number(env.RWENAS_DOWNLOAD_TIMEOUT) * 1000 : DOWNLOAD_TIMEOUT_MS);
 
 /** True when `dir` holds every file of the official layout at its official size. */
 export function isComplete(dir: string): boolean {
@@ -69,10 +71,10 @@ export async function resolveDataset(
 ): Promise<string> {
   const { path, source: kind } = datasetLocation(spec, opts.where);
   if (kind === 'path' || isComplete(path)) return path;
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const archive = join(dirname(path), `.cifar-10-binary.${randomBytes(6).toString('hex')}.tar.gz`);
   try {
-    await download(source.url, archive, opts.timeoutMs ?? DOWNLOAD_TIMEOUT_MS, opts.onProgress);
+    await download(source.url, archive, opts.timeoutMs ?? timeoutMs(), opts.onProgress);
     await installArchive(archive, path, source.md5);
   } finally {
     rmSync(archive, { force: true });
@@ -148,7 +150,7 @@ export async function installArchive(archive: string, dest: string, expectedMd5:
   const md5 = await md5File(archive);
   if (md5 !== expectedMd5) throw new DatasetError(archive, `MD5 ${md5} does not match the expected ${expectedMd5} (corrupt or wrong download)`);
   const staging = `${dest}.partial-${randomBytes(6).toString('hex')}`;
-  mkdirSync(staging, { recursive: true });
+  makeDirs(staging);
   const found = new Set<string>();
   try {
     const ex = extract();
@@ -166,7 +168,7 @@ export async function installArchive(archive: string, dest: string, expectedMd5:
     await pipeline(createReadStream(archive), createGunzip(), ex);
     const missing = EXPECTED.filter((f) => !found.has(f));
     if (missing.length > 0) throw new DatasetError(archive, `archive lacks cifar-10-batches-bin/${missing.join(', ')}`);
-    mkdirSync(dest, { recursive: true });
+    makeDirs(dest);
     for (const f of EXPECTED) renameSync(join(staging, f), join(dest, f));
   } finally {
     rmSync(staging, { recursive: true, force: true });
