@@ -168,9 +168,10 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   }
   if (stopping) {
     const again = `rwenas run ${file} --out ${out.dir}${opts.set.map((s) => ` --set ${s}`).join('')} --resume`;
+    const g = engine.generation;
     throw new CliError(
       [
-        `interrupted by ${stopping.signal} during generation ${engine.generation}: the ${engine.history().length} trials of the completed generations are in ${out.dir} (trials.jsonl, state.json).`,
+        `interrupted by ${stopping.signal} in generation ${g}: ${g === 0 ? 'no generation completed yet' : `generations 0-${g - 1} (${engine.history().length} trials) completed`}; results so far in ${out.dir} (trials.jsonl, state.json).`,
         `Continue with: ${again}`,
       ],
       signalExit(stopping.signal),

@@ -59,6 +59,16 @@ export function threadsPerWorker(spec: ExperimentSpec, workers: number, options:
   return Math.max(1, Math.floor(cpus / workers));
 }
 
+/**
+ * Loads in this thread the native add-on the workers use. onnxruntime-node registers itself
+ * only when its library is first loaded; once the last thread holding it is gone, a new worker
+ * fails with "Module did not self-register". Held here, a crashed worker can be replaced.
+ */
+async function holdNativeAddons(spec: ExperimentSpec, options: EvaluatorOptions): Promise<void> {
+  if (spec.evaluation.method === 'table' || (options.engine ?? spec.evaluation.engine) === 'tfjs') return;
+  await import('onnxruntime-node').catch(() => undefined);
+}
+
 type Reply = { ready: true } | { failed: string } | { id: number; report: TrialReport };
 
 /** One worker and how it ended, if it did (the 'error' event, when there was one, says why). */
@@ -97,6 +107,7 @@ export class LocalPool implements Executor {
     const { genomeTimeoutMs, ...evaluatorOptions } = options;
     const threads = threadsPerWorker(spec, workers, evaluatorOptions);
     const pool = new LocalPool(spec, threads === undefined ? evaluatorOptions : { ...evaluatorOptions, threads }, genomeTimeoutMs ?? Infinity);
+    await holdNativeAddons(spec, evaluatorOptions);
     try {
       for (let i = 0; i < workers; i++) pool.slots.push(await pool.start());
     } catch (err) {
