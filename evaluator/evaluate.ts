@@ -1,25 +1,25 @@
 // The one evaluation entry point, used in-process, by local worker threads and by evaluator
-// pods: genomes in, one TrialReport per genome out (same order). Params and FLOPs always come
+// pods: a trial (its name and genome) in, its TrialReport out. Params and FLOPs always come
 // from the complexity counter on the final network; `error` from the experiment's evaluation
-// method (an ErrorEstimator). A genome that fails is reported Failed with its reason; the
-// others in the batch are still evaluated.
+// method (an ErrorEstimator). A genome that fails is reported Failed with its reason.
 import { countComplexity } from '../search/complexity.js';
 import type { EvaluationMethod, ExperimentSpec } from '../search/experiment/spec.js';
 import type { Objectives } from '../search/objectives.js';
 import type { SearchSpace } from '../search/space.js';
 import { spaceByName } from '../search/spaces/index.js';
+import type { Candidate, TrialResult } from '../search/trial.js';
 import { calibrationFor, combinedError, combinedScore } from './estimators/calibration.js';
 import { RandomWeightProbe, type RandomWeightMethod } from './estimators/random-weight.js';
 import { loadTable } from './estimators/table.js';
 
-export interface TrialReport {
+/** What the evaluator is asked: a trial's name (passed through to its report) and its genome. */
+export type TrialRequest = Pick<Candidate, 'trial' | 'genome'>;
+
+/** A trial's result (error in percent when the method gives one, params and flops of the final network) with what was measured on the way. */
+export interface TrialReport extends TrialResult {
   /** Canonical genome (the input as given when it does not parse). */
   readonly genome: string;
-  readonly status: 'Succeeded' | 'Failed';
-  /** error (percent, when the method gives one), params and flops (final network). */
-  readonly objectives: Objectives;
   readonly stats?: Record<string, unknown>;
-  readonly reason?: string;
   /** Wall time of this genome's evaluation. */
   readonly durationMs: number;
 }
@@ -119,18 +119,8 @@ export class Evaluator {
     return new Evaluator(spec, space, await factory(spec, space, options));
   }
 
-  /** One report per genome, in input order. */
-  async evaluate(genomes: readonly string[]): Promise<TrialReport[]> {
-    const reports: TrialReport[] = [];
-    for (const text of genomes) reports.push(await this.evaluateOne(text));
-    return reports;
-  }
-
-  async close(): Promise<void> {
-    await this.estimator.close?.();
-  }
-
-  private async evaluateOne(text: string): Promise<TrialReport> {
+  /** Evaluates one trial; a failure is a Failed report, never a throw. */
+  async evaluate({ trial, genome: text }: TrialRequest): Promise<TrialReport> {
     const started = performance.now();
     let canonical = text;
     let objectives: Objectives = {};
@@ -143,10 +133,14 @@ export class Evaluator {
       if (!Number.isFinite(error)) throw new Error(`error is not finite (${error})`);
       objectives = { error, params, flops };
       const durationMs = performance.now() - started;
-      return { genome: canonical, status: 'Succeeded', objectives, ...(stats ? { stats } : {}), durationMs };
+      return { trial, genome: canonical, status: 'Succeeded', objectives, ...(stats ? { stats } : {}), durationMs };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      return { genome: canonical, status: 'Failed', objectives, reason, durationMs: performance.now() - started };
+      return { trial, genome: canonical, status: 'Failed', objectives, reason, durationMs: performance.now() - started };
     }
+  }
+
+  async close(): Promise<void> {
+    await this.estimator.close?.();
   }
 }

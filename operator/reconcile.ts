@@ -11,16 +11,16 @@
 //  4. status and Events.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { Engine } from '../search/engine.js';
-import { canonicalJson } from '../search/engine-state.js';
+import { SearchEngine, type SearchSettings } from '../search/engine.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
-import { constrainedObjectives } from '../search/algorithms/constrained.js';
-import type { Evaluation, ObjectiveName } from '../search/objectives.js';
+import type { ObjectiveName, Objectives } from '../search/objectives.js';
+import type { TrialResult } from '../search/trial.js';
+import { frontSummary, overFailureBudget, requiredObjectives, settingsKey, toResult } from '../search/study.js';
 import { buildJob, jobLabelNumber, jobState, jobTrials, ownerRef, terminatedEvaluators, type BatchTrial } from './jobs.js';
 import { apiMessage, apiStatus, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
 import { batches, jobName, trialName } from './naming.js';
-import { checkObjectives, decodeResults, describeTermination, type TrialResult } from './results.js';
+import { decodeResults, describeTermination } from './results.js';
 import { changedFields, lockDigests, resolveSpec } from './spec.js';
 import { mergeConditions, topLevelPatch, type ConditionInput } from './status.js';
 import {
@@ -70,7 +70,7 @@ const toIso = (d: Date | string | undefined): string | undefined => (d === undef
 
 export class Reconciler {
   /** Engines by experiment uid, with the settings they were built for (a cache: replay rebuilds them). */
-  private readonly engines = new Map<string, { key: string; engine: Engine }>();
+  private readonly engines = new Map<string, { key: string; engine: SearchEngine }>();
   /** When the last result of an experiment was recorded (for the generation-transition metric). */
   private readonly lastResultAt = new Map<string, number>();
   /**
@@ -154,7 +154,7 @@ export class Reconciler {
       const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name'];
       if (job) podsByJob.set(job, [...(podsByJob.get(job) ?? []), p]);
     }
-    const required = [...new Set<ObjectiveName>([...spec.objectives, ...constrainedObjectives(spec.constraints)])];
+    const required = requiredObjectives(spec);
 
     // 1. Results.
     let requeueAfterMs: number | undefined;
@@ -194,7 +194,8 @@ export class Reconciler {
             const finishedAt = toIso(term.state.finishedAt) ?? isoNow();
             await Promise.all(
               open.map(async (n) => {
-                const r = checkObjectives(results.get(n)!, required);
+                const res = results.get(n)!;
+                const r = { ...toResult(n, res, required), ...(res.durationMs !== undefined ? { durationMs: res.durationMs } : {}) };
                 await this.recordResult(ns, name, trials, n, r, jname, attempt, finishedAt, written);
                 if (r.status === 'Failed') newlyFailed.push(n);
               }),
@@ -213,7 +214,7 @@ export class Reconciler {
       if (attempt >= spec.execution.backoffLimit) {
         const message = `failed ${attempt + 1} time(s) (backoffLimit ${spec.execution.backoffLimit}); last: ${failure}`;
         for (const n of open) {
-          await this.recordResult(ns, name, trials, n, { status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, jname, attempt, isoNow(), written, message);
+          await this.recordResult(ns, name, trials, n, { trial: n, status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, jname, attempt, isoNow(), written, message);
           newlyFailed.push(n);
         }
         this.lastResultAt.set(uid, Date.now());
@@ -226,9 +227,9 @@ export class Reconciler {
     }
 
     // 2. Search: replay recorded results into the engine.
-    let engine: Engine;
+    let engine: SearchEngine;
     try {
-      engine = this.replay(uid, settings, name, trials);
+      engine = this.replay(uid, settings, name, trials, required);
     } catch (err) {
       const message = `the search engine refused the spec or the recorded results: ${(err as Error).message}`;
       conditions.push({ type: 'Failed', status: 'True', reason: 'EngineError', message });
@@ -238,7 +239,8 @@ export class Reconciler {
       return {};
     }
     const failedCount = [...trials.values()].filter((t) => t.status?.phase === 'Failed').length;
-    const tooManyFailed = failedCount > spec.execution.maxFailedTrials;
+    const overBudget = overFailureBudget(failedCount, spec);
+    const tooManyFailed = overBudget !== undefined;
     const generation = engine.generation;
     const candidates = engine.done ? [] : engine.ask();
 
@@ -319,7 +321,7 @@ export class Reconciler {
     if (tooManyFailed) {
       phase = 'Failed';
       const lastFailure = [...trials.values()].filter((t) => t.status?.phase === 'Failed').sort((a, b) => String(a.status?.completionTime).localeCompare(String(b.status?.completionTime))).pop();
-      const message = `${failedCount} trials failed, more than spec.execution.maxFailedTrials (${spec.execution.maxFailedTrials}); last failure, trial ${lastFailure?.metadata.name}: ${lastFailure?.status?.message ?? lastFailure?.status?.reason ?? ''}`.slice(0, 2000);
+      const message = `${overBudget}; last failure, trial ${lastFailure?.metadata.name}: ${lastFailure?.status?.message ?? lastFailure?.status?.reason ?? ''}`.slice(0, 2000);
       conditions.push({ type: 'Failed', status: 'True', reason: 'TooManyFailedTrials', message });
       conditions.push({ type: 'Progressing', status: 'False', reason: 'TooManyFailedTrials', message: 'stopped: raise spec.execution.maxFailedTrials to continue' });
     } else if (engine.done) {
@@ -340,8 +342,7 @@ export class Reconciler {
     conditions.push({ type: 'Suspended', status: spec.suspend && phase === 'Suspended' ? 'True' : 'False', reason: spec.suspend ? 'SuspendRequested' : 'NotSuspended', message: spec.suspend ? 'spec.suspend is true' : 'spec.suspend is false' });
     if (phase !== 'Failed' && phase !== 'Succeeded') conditions.push({ type: 'Complete', status: 'False', reason: 'Searching', message: 'the search is not complete' });
 
-    const front = engine.front();
-    const ref = engine.referencePoint();
+    const { front, hypervolume, referencePoint } = frontSummary(engine, spec.objectives);
     const status: ExperimentStatus = {
       phase,
       observedGeneration: observed,
@@ -349,8 +350,8 @@ export class Reconciler {
       generations: spec.algorithm.generations,
       trials: counts,
       activeJobs,
-      hypervolume: engine.hypervolume(),
-      ...(ref ? { referencePoint: Object.fromEntries(spec.objectives.map((o, i) => [o, ref[i]])) } : {}),
+      hypervolume,
+      ...(referencePoint ? { referencePoint } : {}),
       frontSize: front.length,
       paretoFront: front.map((f) => ({ trial: trialName(name, f.trial), genome: f.genome, objectives: f.objectives })),
       lockedSpec: locked,
@@ -375,11 +376,11 @@ export class Reconciler {
   }
 
   /** The engine after replaying every generation whose trials are all final. */
-  private replay(uid: string, settings: Parameters<typeof Engine.create>[0], exp: string, trials: Map<string, TrialObject>): Engine {
-    const key = canonicalJson({ space: settings.space.name, objectives: settings.objectives, constraints: settings.constraints, algorithm: settings.algorithm });
+  private replay(uid: string, settings: SearchSettings, exp: string, trials: Map<string, TrialObject>, required: readonly ObjectiveName[]): SearchEngine {
+    const key = settingsKey(settings);
     let cached = this.engines.get(uid);
     if (!cached || cached.key !== key) {
-      cached = { key, engine: Engine.create(settings) };
+      cached = { key, engine: SearchEngine.create(settings) };
       this.engines.set(uid, cached);
     }
     const engine = cached.engine;
@@ -388,13 +389,7 @@ export class Reconciler {
         const asked = engine.ask();
         const recorded = asked.map((c) => trials.get(trialName(exp, c.trial)));
         if (recorded.some((t) => !t || !isFinal(t))) break;
-        engine.tell(
-          recorded.map((t): Evaluation =>
-            t!.status!.phase === 'Succeeded'
-              ? { genome: t!.spec.genome, status: 'Succeeded', objectives: t!.status!.objectives ?? {} }
-              : { genome: t!.spec.genome, status: 'Failed', reason: t!.status?.reason ?? 'Failed', objectives: t!.status?.objectives ?? {} },
-          ),
-        );
+        engine.tell(asked.map((c, i) => toResult(c.trial, recordedOutcome(recorded[i]!, c.genome), required)));
       }
     } catch (err) {
       this.engines.delete(uid);
@@ -447,7 +442,7 @@ export class Reconciler {
     );
   }
 
-  private async recordResult(ns: string, exp: string, trials: Map<string, TrialObject>, n: string, r: TrialResult, job: string, attempt: number, at: string, written: Map<string, TrialObject>, message?: string): Promise<void> {
+  private async recordResult(ns: string, exp: string, trials: Map<string, TrialObject>, n: string, r: TrialResult & { durationMs?: number }, job: string, attempt: number, at: string, written: Map<string, TrialObject>, message?: string): Promise<void> {
     const t = trials.get(n)!;
     const status: TrialStatus = {
       phase: r.status,
@@ -507,6 +502,13 @@ export class Reconciler {
       count: 1,
     });
   }
+}
+
+/** A final NASTrial's result as the engine takes it; its genome must be the candidate's (a hash-prefix collision otherwise). */
+function recordedOutcome(t: TrialObject, genome: string): { status: 'Succeeded' | 'Failed'; objectives: Objectives; reason: string } {
+  if (t.spec.genome !== genome) throw new Error(`NASTrial ${t.metadata.name} holds genome ${t.spec.genome}, not ${genome} (hash prefix collision)`);
+  const status = t.status!.phase === 'Succeeded' ? 'Succeeded' : 'Failed';
+  return { status, objectives: t.status?.objectives ?? {}, reason: t.status?.reason ?? 'Failed' };
 }
 
 export function countTrials(trials: Iterable<TrialObject>): TrialCounts {

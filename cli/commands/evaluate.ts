@@ -80,11 +80,13 @@ export function registerEvaluate(program: Command): void {
       }
       const reports = [];
       try {
-        for (const trial of batch.trials) {
-          const [report] = await evaluator.evaluate([trial.genome]);
+        for (const { name, genome } of batch.trials) {
+          const report = await evaluator.evaluate({ trial: name, genome });
           reports.push(report);
-          const named = opts.genome.length > 0 ? {} : { name: trial.name };
-          process.stdout.write(`${JSON.stringify({ ...named, ...report })}\n`);
+          // Printed as before trials were named: the batch's name (pod form) instead of `trial`.
+          const { trial: _trial, ...printed } = report;
+          const named = opts.genome.length > 0 ? {} : { name };
+          process.stdout.write(`${JSON.stringify({ ...named, ...printed })}\n`);
         }
       } finally {
         await evaluator.close();
@@ -94,7 +96,7 @@ export function registerEvaluate(program: Command): void {
         const stats = reports.find((r) => r.stats?.engine)?.stats;
         const text = encodeBatchResult({
           ...(stats ? { engine: `${String(stats.engine)}/${String(stats.backend)}` } : {}),
-          trials: reports.map((r, i) => ({ name: batch.trials[i].name, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
+          trials: reports.map((r) => ({ name: r.trial, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
         });
         await writeFile(path, text);
       }

@@ -1,5 +1,5 @@
 // The local executor's pool of worker threads. Each worker owns one Evaluator (so data is
-// loaded once per worker); genomes go to whichever worker is idle, and results come back in
+// loaded once per worker); trials go to whichever worker is idle, and results come back in
 // input order, so the engine sees the same results whatever the number of workers (each
 // evaluation is seeded by the experiment seed and the genome, not by which worker ran it).
 //
@@ -11,14 +11,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
-import type { EvaluatorOptions, TrialReport } from '../evaluate.js';
-
-/** Evaluates batches of genomes; reports each result as it arrives, returns all in input order. */
-export interface Executor {
-  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]>;
-  /** Stops: lets the genomes being evaluated finish (or gives up after graceMs), reports nothing more. */
-  close(graceMs?: number): Promise<void>;
-}
+import type { EvaluatorOptions, TrialReport, TrialRequest } from '../evaluate.js';
+import type { Executor } from './executor.js';
 
 export interface PoolOptions extends EvaluatorOptions {
   /** A genome that takes longer fails (its worker is replaced). Default: no limit. */
@@ -137,14 +131,14 @@ export class LocalPool implements Executor {
     });
   }
 
-  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]> {
+  evaluate(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]> {
     if (this.closing) return Promise.reject(new PoolClosedError());
-    if (this.slots.length === 0 && genomes.length > 0) return Promise.reject(new Error('no evaluator worker left (every restart failed)'));
-    const results: TrialReport[] = new Array(genomes.length);
-    const queue: Pending[] = genomes.map((_, index) => ({ index, attempt: 1 }));
+    if (this.slots.length === 0 && trials.length > 0) return Promise.reject(new Error('no evaluator worker left (every restart failed)'));
+    const results: TrialReport[] = new Array(trials.length);
+    const queue: Pending[] = trials.map((_, index) => ({ index, attempt: 1 }));
     let done = 0;
     return new Promise<TrialReport[]>((resolve, reject) => {
-      if (genomes.length === 0) return resolve(results);
+      if (trials.length === 0) return resolve(results);
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
@@ -155,14 +149,14 @@ export class LocalPool implements Executor {
       const finish = (index: number, report: TrialReport) => {
         if (settled) return;
         results[index] = report;
-        onResult?.(index, report);
-        if (++done === genomes.length) {
+        onResult?.(report, index);
+        if (++done === trials.length) {
           settled = true;
           resolve(results);
         }
       };
       const failed = (p: Pending, reason: string, started: number) =>
-        finish(p.index, { genome: genomes[p.index], status: 'Failed', objectives: {}, reason, durationMs: performance.now() - started });
+        finish(p.index, { ...trials[p.index], status: 'Failed', objectives: {}, reason, durationMs: performance.now() - started });
 
       const feed = (slot: Slot) => {
         const p = queue.shift();
@@ -201,7 +195,7 @@ export class LocalPool implements Executor {
           : undefined;
         slot.worker.on('message', onMessage);
         slot.worker.once('exit', onExit);
-        slot.worker.postMessage({ id: p.index, genome: genomes[p.index] });
+        slot.worker.postMessage({ id: p.index, trial: trials[p.index] });
       };
       for (const slot of this.slots) feed(slot);
     }).finally(() => {
