@@ -17,6 +17,7 @@ import { frontSummary, overFailureBudget, plannedEvaluations, requiredObjectives
 import type { Candidate } from '../../search/trial.js';
 import type { TrialReport } from '../../evaluator/evaluate.js';
 import type { Executor } from '../../evaluator/local/executor.js';
+import { localDataset } from '../dataset.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { readManifest } from '../manifest.js';
 import { RunDir } from '../outputs.js';
@@ -29,6 +30,7 @@ interface RunOptions {
   logFormat?: string;
   resume?: boolean;
   stopAfter?: string;
+  genomeTimeout?: string;
 }
 
 /** What one `rwenas run` works with, from its flags to its engine. */
@@ -42,12 +44,21 @@ interface Run {
   readonly required: readonly ObjectiveName[];
   readonly workers: number;
   readonly stopAfter: number;
+  readonly genomeTimeoutMs: number;
 }
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new CliError([`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`], EXIT.invalid);
+  return n;
+}
+
+/** Seconds (a positive number) of a flag such as --genome-timeout. */
+function positiveSeconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError([`${flag}: expected a number of seconds > 0, got ${JSON.stringify(value)}`], EXIT.invalid);
   return n;
 }
 
@@ -63,10 +74,11 @@ async function prepare(file: string, opts: RunOptions): Promise<Run> {
   }
   const workers = positiveInt('--workers', opts.workers, Math.min(4, availableParallelism()));
   const stopAfter = positiveInt('--stop-after', opts.stopAfter, Infinity);
+  const genomeTimeoutMs = 1000 * positiveSeconds('--genome-timeout', opts.genomeTimeout, 1800);
   const out = new RunDir(resolve(opts.out ?? `out/${metadata.name}`));
   const { Progress } = await import('../progress.js');
   const progress = new Progress(logFormat, plannedEvaluations(spec), spec.algorithm.generations);
-  return { started, manifest, spec, out, progress, log: progress.log, required: requiredObjectives(spec), workers, stopAfter };
+  return { started, manifest, spec, out, progress, log: progress.log, required: requiredObjectives(spec), workers, stopAfter, genomeTimeoutMs };
 }
 
 /** The engine restored from state.json (--resume), or a fresh one over a cleared output directory. */
@@ -86,7 +98,11 @@ function openEngine(run: Run, settings: SearchSettings, resume: boolean): Search
   }
   if (resume) log.warn('nothing to resume, starting afresh', { state: out.path('state.json') });
   else if (existsSync(out.path('state.json'))) log.warn('replacing the outputs of an earlier run (use --resume to continue it)', { dir: out.dir });
-  out.reset();
+  try {
+    out.reset();
+  } catch (err) {
+    throw new CliError([`--out ${out.dir}: ${(err as Error).message.replace(`${out.dir}: `, '')}`], EXIT.invalid);
+  }
   return SearchEngine.create(settings);
 }
 
@@ -118,30 +134,51 @@ function afterGeneration(run: Run, engine: SearchEngine, generation: number, rep
   }
 }
 
-/** Generations until the engine is done or --stop-after; ^C stops the executor and leaves state.json to resume from. */
-async function runGenerations(run: Run, engine: SearchEngine, executor: Executor): Promise<void> {
-  const { out, log, progress } = run;
-  const onSignal = () => {
-    progress.stop();
-    log.warn('interrupted; resume with --resume', { state: out.path('state.json'), generation: engine.generation });
-    void executor.close().finally(() => process.exit(EXIT.interrupted));
+const signalExit = (signal: NodeJS.Signals) => (signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+
+/**
+ * Generations until the engine is done or --stop-after. SIGINT or SIGTERM stops the run cleanly:
+ * the workers finish their trials and exit, nothing more is recorded, state.json holds the last
+ * completed generation; the run then ends with 130 or 143 (a second signal leaves at once).
+ */
+async function runGenerations(run: Run, file: string, opts: RunOptions, engine: SearchEngine, executor: Executor): Promise<void> {
+  const { out, progress } = run;
+  let stopping: { signal: NodeJS.Signals; closed: Promise<void> } | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(signalExit(signal));
+    stopping = { signal, closed: executor.close() };
   };
-  process.once('SIGINT', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const counted = { evaluations: engine.history().length };
   let completed = 0;
   progress.start(counted.evaluations, engine.generation);
   try {
-    while (!engine.done && completed < run.stopAfter) {
+    while (!engine.done && completed < run.stopAfter && !stopping) {
       const { generation, reports } = await evaluateGeneration(run, engine, executor, counted);
       completed++;
       // In-process lookups never leave the microtask queue: yield so that SIGINT is handled.
       await new Promise((resolve) => setImmediate(resolve));
       afterGeneration(run, engine, generation, reports);
     }
+  } catch (err) {
+    if (!stopping) throw err;
   } finally {
+    await (stopping?.closed ?? executor.close());
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.stop();
-    await executor.close();
+  }
+  if (stopping) {
+    const again = `rwenas run ${file} --out ${out.dir}${opts.set.map((s) => ` --set ${s}`).join('')} --resume`;
+    const g = engine.generation;
+    throw new CliError(
+      [
+        `interrupted by ${stopping.signal} in generation ${g}: ${g === 0 ? 'no generation completed yet' : `generations 0-${g - 1} (${engine.history().length} trials) completed`}; results so far in ${out.dir} (trials.jsonl, state.json).`,
+        `Continue with: ${again}`,
+      ],
+      signalExit(stopping.signal),
+    );
   }
 }
 
@@ -179,7 +216,8 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   const engine = openEngine(r, searchSettings(spec), opts.resume === true);
   r.log.info('run', { experiment: manifest.metadata.name, space: spec.searchSpace.name, method: spec.evaluation.method, objectives: spec.objectives, seed: spec.algorithm.seed, out: r.out.dir });
   const { executorFor } = await import('../../evaluator/local/executor.js');
-  await runGenerations(r, engine, await executorFor(spec, r.workers));
+  const executor = await executorFor(await localDataset(spec, r.progress.interactive, r.log), r.workers, { genomeTimeoutMs: r.genomeTimeoutMs });
+  await runGenerations(r, file, opts, engine, executor);
   await writeResults(r, engine);
 }
 
@@ -194,5 +232,6 @@ export function registerRun(program: Command): void {
     .option('--log-format <format>', 'text or json logs on stderr instead of a progress bar')
     .option('--resume', 'continue the run whose state.json is in the output directory')
     .option('--stop-after <n>', 'stop after n generations (state.json kept; continue with --resume)')
+    .option('--genome-timeout <seconds>', 'a genome whose evaluation takes longer fails and its worker is replaced (default 1800)')
     .action((file: string, opts: RunOptions) => run(file, opts));
 }
