@@ -11,6 +11,7 @@ import type { Candidate, TrialResult } from '../search/trial.js';
 import { calibrationFor, combinedError, combinedScore } from './estimators/calibration.js';
 import { RandomWeightProbe, type RandomWeightMethod } from './estimators/random-weight.js';
 import { loadTable } from './estimators/table.js';
+import { DegenerateNetworkError, WORST_ERROR } from './degenerate.js';
 
 /** What the evaluator is asked: a trial's name (passed through to its report) and its genome. */
 export type TrialRequest = Pick<Candidate, 'trial' | 'genome'>;
@@ -77,7 +78,7 @@ function naswotParams(): EstimatorFactory {
     const probe = await RandomWeightProbe.create({ ...spec, evaluation: { ...spec.evaluation, rwe } }, { engine: options.engine, threads: options.threads });
     return {
       estimate: async (genome, canonical, { params }) => {
-        // A singular kernel (degenerate cell) throws here: that trial fails with the reason.
+        // A singular kernel (degenerate cell) throws DegenerateNetworkError: the worst error.
         const r = await probe.measureGenome(space, genome, canonical, 'naswot', spec.searchSpace.proxy);
         const combined = combinedScore(cal, r.naswotScore!, params);
         return {
@@ -136,6 +137,11 @@ export class Evaluator {
       return { trial, genome: canonical, status: 'Succeeded', objectives, ...(stats ? { stats } : {}), durationMs };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof DegenerateNetworkError && objectives.params !== undefined) {
+        // A valid evaluation with the worst score, for every estimator: not a failure.
+        const worst = { error: WORST_ERROR, params: objectives.params, flops: objectives.flops as number };
+        return { trial, genome: canonical, status: 'Succeeded', objectives: worst, reason: `degenerate network, recorded with the worst error (${WORST_ERROR}%): ${reason}`, stats: { degenerate: true }, durationMs: performance.now() - started };
+      }
       return { trial, genome: canonical, status: 'Failed', objectives, reason, durationMs: performance.now() - started };
     }
   }
