@@ -250,7 +250,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
   const { spec, manifest } = r;
   const engine = openEngine(r, searchSettings(spec), opts);
   r.log.info('run', { experiment: manifest.metadata.name, space: spec.searchSpace.name, method: spec.evaluation.method, objectives: spec.objectives, seed: spec.algorithm.seed, out: r.out.dir });
-  const { executorFor } = await import('../../evaluator/local/executor.js');
+  const { executorFor } = await import('../../evaluator/local/executors.js');
   const executor = await executorFor(await localDataset(spec, r.progress.interactive, r.log), r.workers, { genomeTimeoutMs: r.genomeTimeoutMs });
   try {
     await runGenerations(r, file, opts, engine, executor);

@@ -1,9 +1,7 @@
 // A trial executor on this machine: evaluates a generation's trials and gives their reports
-// back in input order, whatever order they finish in. `rwenas run` uses one of two: the
-// in-process one for `table` (lookups: nothing to load or parallelise) and LocalPool otherwise.
-import type { ExperimentSpec } from '../../search/experiment/spec.js';
+// back in input order, whatever order they finish in. Two implement it: InProcessExecutor
+// (in-process.ts) and LocalPool (local-pool.ts); executors.ts picks one for a spec.
 import type { TrialReport, TrialRequest } from '../evaluate.js';
-import type { PoolOptions } from './local-pool.js';
 
 export interface Executor {
   /** Reports each result as it arrives; resolves with all of them in input order. */
@@ -13,14 +11,4 @@ export interface Executor {
    * progress is abandoned, and nothing more is reported.
    */
   close(graceMs?: number): Promise<void>;
-}
-
-/** The executor a spec runs with: in-process for `table`, a pool of `workers` threads otherwise. */
-export async function executorFor(spec: ExperimentSpec, workers: number, options: PoolOptions = {}): Promise<Executor> {
-  if (spec.evaluation.method === 'table') {
-    const { InProcessExecutor } = await import('./in-process.js');
-    return InProcessExecutor.create(spec);
-  }
-  const { LocalPool } = await import('./local-pool.js');
-  return LocalPool.create(spec, workers, options);
 }
