@@ -80,8 +80,8 @@ test('--resume: a changed field is named with both values; raising generations c
   assert.equal(run(out, ['--set', 'spec.algorithm.generations=5', '--stop-after', '2']).status, 0);
   const changed = run(out, ['--resume', '--set', 'spec.algorithm.generations=5', '--set', 'spec.algorithm.mutationRate=0.3', '--set', 'spec.objectives=[error, params]']);
   assert.equal(changed.status, 2);
-  assert.match(changed.stderr, /^  spec\.algorithm\.mutationRate: the state was made with 0\.2, the manifest now gives 0\.3$/m);
-  assert.match(changed.stderr, /^  spec\.objectives: the state was made with \["error","flops"\], the manifest now gives \["error","params"\]$/m);
+  assert.match(changed.stderr, /^ {2}spec\.algorithm\.mutationRate: the state was made with 0\.2, the manifest now gives 0\.3$/m);
+  assert.match(changed.stderr, /^ {2}spec\.objectives: the state was made with \["error","flops"\], the manifest now gives \["error","params"\]$/m);
   const lowered = run(out, ['--resume', '--set', 'spec.algorithm.generations=4']);
   assert.equal(lowered.status, 2);
   assert.match(lowered.stderr, /spec\.algorithm\.generations: the state was made with 5, the manifest now gives 4/);

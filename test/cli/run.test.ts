@@ -82,7 +82,7 @@ test('an interrupted run resumed with --resume ends with the identical front', {
   // Resuming under different settings is refused, naming the state file.
   const bad = rwenas(['run', EXAMPLE, '--out', parts, '--set', table, '--set', 'spec.algorithm.generations=8', '--set', 'spec.algorithm.seed=9', '--resume']);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /state\.json: cannot resume: the manifest changed settings of the search:\n  spec\.algorithm\.seed: the state was made with 1, the manifest now gives 9\n/);
+  assert.match(bad.stderr, /state\.json: cannot resume: the manifest changed settings of the search:\n {2}spec\.algorithm\.seed: the state was made with 1, the manifest now gives 9\n/);
 });
 
 test('a missing table file fails the run with exit 1, naming the field', { skip }, () => {
