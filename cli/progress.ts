@@ -44,10 +44,12 @@ export class Progress {
   private bars?: MultiBar;
   private bar?: SingleBar;
   private generationDone = 0;
+  private readonly useBar: boolean;
   readonly log: winston.Logger;
 
   constructor(format: LogFormat | undefined, private readonly total: number, private readonly generations: number) {
     const useBar = format === undefined && process.stderr.isTTY === true;
+    this.useBar = useBar;
     const fmt =
       (format ?? 'text') === 'json'
         ? winston.format.combine(winston.format.timestamp(), winston.format.json())
@@ -87,7 +89,7 @@ export class Progress {
 
   /** True when progress is drawn on a terminal (not logged). */
   get interactive(): boolean {
-    return this.bars !== undefined;
+    return this.useBar;
   }
 
   start(evaluations: number, generation: number): void {
@@ -132,9 +134,8 @@ export class Progress {
 
   /** The closing lines of a run: printed under the bar on a terminal, logged otherwise. */
   summary(message: string, lines: readonly string[], fields: Record<string, unknown>): void {
-    const terminal = this.bars !== undefined;
     this.stop();
-    if (terminal) process.stderr.write(`${[message, ...lines].join('\n')}\n`);
+    if (this.useBar) process.stderr.write(`${lines.join('\n')}\n`);
     else this.log.info(message, fields);
   }
 }

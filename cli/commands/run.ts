@@ -12,7 +12,9 @@ import type { Command } from 'commander';
 import type { Logger } from 'winston';
 import { SearchEngine, type SearchSettings } from '../../search/engine.js';
 import type { ExperimentManifest, ExperimentSpec } from '../../search/experiment/spec.js';
+import { unmetConstraints } from '../../search/feasibility.js';
 import type { ObjectiveName } from '../../search/objectives.js';
+import { settingsSnapshot } from '../../search/settings.js';
 import { frontSummary, overFailureBudget, plannedEvaluations, requiredObjectives, searchSettings, toResult } from '../../search/study.js';
 import type { Candidate } from '../../search/trial.js';
 import type { TrialReport } from '../../evaluator/evaluate.js';
@@ -21,6 +23,7 @@ import { localDataset } from '../dataset.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { readManifest } from '../manifest.js';
 import { RunDir } from '../outputs.js';
+import { planResume } from '../resume.js';
 import type { LogFormat, Progress } from '../progress.js';
 
 interface RunOptions {
@@ -31,6 +34,7 @@ interface RunOptions {
   resume?: boolean;
   stopAfter?: string;
   genomeTimeout?: string;
+  force?: boolean;
 }
 
 /** What one `rwenas run` works with, from its flags to its engine. */
@@ -81,14 +85,23 @@ async function prepare(file: string, opts: RunOptions): Promise<Run> {
   return { started, manifest, spec, out, progress, log: progress.log, required: requiredObjectives(spec), workers, stopAfter, genomeTimeoutMs };
 }
 
-/** The engine restored from state.json (--resume), or a fresh one over a cleared output directory. */
-function openEngine(run: Run, settings: SearchSettings, resume: boolean): SearchEngine {
+/**
+ * The engine restored from state.json (--resume), or a fresh one over a cleared output
+ * directory; an earlier run's outputs are replaced only with --force.
+ */
+function openEngine(run: Run, settings: SearchSettings, opts: RunOptions): SearchEngine {
   const { out, log } = run;
-  const state = resume ? out.readState() : undefined;
-  if (state) {
+  const resume = opts.resume === true;
+  const recorded = resume ? out.readState() : undefined;
+  if (recorded) {
+    const plan = planResume(recorded, settingsSnapshot(settings));
+    if (plan.refused.length > 0) {
+      throw new CliError([`${out.path('state.json')}: cannot resume: the manifest changed settings of the search:`, ...plan.refused.map((l) => `  ${l}`)], EXIT.invalid);
+    }
+    if (plan.raisedGenerations) log.warn('resuming with more generations', { ...plan.raisedGenerations });
     let engine: SearchEngine;
     try {
-      engine = SearchEngine.restore(settings, state);
+      engine = SearchEngine.restore(settings, plan.state);
     } catch (err) {
       throw new CliError([`${out.path('state.json')}: cannot resume: ${(err as Error).message}`], EXIT.invalid);
     }
@@ -97,7 +110,10 @@ function openEngine(run: Run, settings: SearchSettings, resume: boolean): Search
     return engine;
   }
   if (resume) log.warn('nothing to resume, starting afresh', { state: out.path('state.json') });
-  else if (existsSync(out.path('state.json'))) log.warn('replacing the outputs of an earlier run (use --resume to continue it)', { dir: out.dir });
+  else if (existsSync(out.path('state.json')) || existsSync(out.path('trials.jsonl'))) {
+    if (!opts.force) throw new CliError([`--out ${out.dir} holds the results of an earlier run: continue it with --resume, or replace them with --force`], EXIT.invalid);
+    log.warn('replacing the outputs of an earlier run (--force)', { dir: out.dir });
+  }
   try {
     out.reset();
   } catch (err) {
@@ -174,7 +190,7 @@ async function runGenerations(run: Run, file: string, opts: RunOptions, engine: 
     const g = engine.generation;
     throw new CliError(
       [
-        `interrupted by ${stopping.signal} in generation ${g}: ${g === 0 ? 'no generation completed yet' : `generations 0-${g - 1} (${engine.history().length} trials) completed`}; results so far in ${out.dir} (trials.jsonl, state.json).`,
+        `interrupted by ${stopping.signal} in generation ${g}: ${g === 0 ? 'no generation completed yet' : `generations 0-${g - 1} (${engine.history().length} trials) completed`}; results so far in ${out.dir} (trials.jsonl, state.json; front.json, summary.json and pareto.svg marked incomplete).`,
         `Continue with: ${again}`,
       ],
       signalExit(stopping.signal),
@@ -182,12 +198,17 @@ async function runGenerations(run: Run, file: string, opts: RunOptions, engine: 
   }
 }
 
-/** front.json, summary.json and pareto.svg. */
-async function writeResults(run: Run, engine: SearchEngine): Promise<void> {
+/** The last generation whose results the engine was told (null before generation 0 completed). */
+const lastGeneration = (engine: SearchEngine): number | null => (engine.done ? engine.generation : engine.generation > 0 ? engine.generation - 1 : null);
+
+/** front.json, summary.json and pareto.svg; `incomplete` says why a run that did not finish stopped. */
+async function writeResults(run: Run, engine: SearchEngine, incomplete?: string): Promise<void> {
   const { spec, out, manifest } = run;
   const a = spec.algorithm;
   const summary = frontSummary(engine, spec.objectives);
   const history = engine.history();
+  const unmet = unmetConstraints(history, spec.constraints);
+  for (const u of unmet) run.log.warn('infeasible constraint', { constraint: u.field, detail: u.message });
   out.writeJson('front.json', summary.front);
   out.writeJson('summary.json', {
     experiment: manifest.metadata.name,
@@ -196,28 +217,49 @@ async function writeResults(run: Run, engine: SearchEngine): Promise<void> {
     objectives: spec.objectives,
     seed: a.seed,
     done: engine.done,
-    generations: engine.generation,
+    ...(incomplete !== undefined ? { incomplete } : {}),
+    generations: lastGeneration(engine),
     evaluations: history.length,
     failed: history.filter((h) => h.status === 'Failed').length,
     frontSize: summary.front.length,
     hypervolume: summary.hypervolume,
     referencePoint: summary.referencePoint,
     knee: summary.knee,
+    ...(unmet.length > 0 ? { warnings: unmet.map((u) => u.message) } : {}),
     wallMs: Math.round(performance.now() - run.started),
   });
   const { paretoSvg } = await import('../plot.js');
-  out.writeText('pareto.svg', await paretoSvg(`${manifest.metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}`, spec.objectives, history, summary.front));
-  run.log.info(engine.done ? 'done' : 'stopped; continue with --resume', { generations: engine.generation, evaluations: history.length, front: summary.front.length, hypervolume: summary.hypervolume, out: out.dir });
+  const title = `${manifest.metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}${incomplete !== undefined ? ' (incomplete)' : ''}`;
+  out.writeText('pareto.svg', await paretoSvg(title, spec.objectives, history, summary.front));
+  if (incomplete !== undefined) return;
+  const failed = history.filter((h) => h.status === 'Failed').length;
+  const state = engine.done ? 'done' : 'stopped; continue with --resume';
+  run.progress.summary(
+    state,
+    [
+      `${state === 'done' ? 'Done' : 'Stopped'} after generation ${lastGeneration(engine)}: ${history.length} evaluations (${failed} failed), front of ${summary.front.length}, hypervolume ${summary.hypervolume.toPrecision(6)}.`,
+      ...unmet.map((u) => `Warning: ${u.message}.`),
+      `Results in ${out.dir}: front.json, summary.json, pareto.svg, trials.jsonl${engine.done ? '' : ' (continue with --resume)'}.`,
+    ],
+    { generations: lastGeneration(engine), evaluations: history.length, front: summary.front.length, hypervolume: summary.hypervolume, out: out.dir },
+  );
 }
 
 export async function run(file: string, opts: RunOptions): Promise<void> {
   const r = await prepare(file, opts);
   const { spec, manifest } = r;
-  const engine = openEngine(r, searchSettings(spec), opts.resume === true);
+  const engine = openEngine(r, searchSettings(spec), opts);
   r.log.info('run', { experiment: manifest.metadata.name, space: spec.searchSpace.name, method: spec.evaluation.method, objectives: spec.objectives, seed: spec.algorithm.seed, out: r.out.dir });
   const { executorFor } = await import('../../evaluator/local/executors.js');
   const executor = await executorFor(await localDataset(spec, r.progress.interactive, r.log), r.workers, { genomeTimeoutMs: r.genomeTimeoutMs });
-  await runGenerations(r, file, opts, engine, executor);
+  try {
+    await runGenerations(r, file, opts, engine, executor);
+  } catch (err) {
+    // A failed or interrupted run still leaves the front, summary and plot of what it evaluated.
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    await writeResults(r, engine, why).catch((e: Error) => r.log.error('could not write the incomplete results', { reason: e.message }));
+    throw err;
+  }
   await writeResults(r, engine);
 }
 
@@ -231,6 +273,7 @@ export function registerRun(program: Command): void {
     .option('--workers <n>', 'evaluator worker threads for rwe/naswot (default: min(4, CPUs))')
     .option('--log-format <format>', 'text or json logs on stderr instead of a progress bar')
     .option('--resume', 'continue the run whose state.json is in the output directory')
+    .option('--force', 'replace the results of an earlier run in the output directory')
     .option('--stop-after <n>', 'stop after n generations (state.json kept; continue with --resume)')
     .option('--genome-timeout <seconds>', 'a genome whose evaluation takes longer fails and its worker is replaced (default 1800)')
     .action((file: string, opts: RunOptions) => run(file, opts));
