@@ -112,10 +112,11 @@ export function resolveManifest(parsed: unknown, options: LoadOptions = {}): Exp
   if (doc.apiVersion !== API_VERSION) problems.push(`apiVersion: must be ${API_VERSION}, got ${shown(doc.apiVersion)}`);
   if (doc.kind !== KIND) problems.push(`kind: must be ${KIND}, got ${shown(doc.kind)}`);
   for (const key of Object.keys(doc)) if (!TOP.includes(key)) problems.push(`${key}: ${unknownField(key, TOP)}`);
-  problems.push(...metadataProblems(doc.metadata));
+  for (const p of metadataProblems(doc.metadata)) problems.push(p);
   if (doc.spec === undefined || doc.spec === null) problems.push('spec: required (a mapping with at least searchSpace.name)');
   const spec = applyDefaults(doc.spec ?? undefined);
-  if (spec !== undefined) problems.push(...validateSpec(spec, options.checkGenome));
+  // A loop, not push(...): a hostile manifest can have more problems than a call has arguments.
+  if (spec !== undefined) for (const p of validateSpec(spec, options.checkGenome)) problems.push(p);
   if (problems.length > 0) throw new ManifestError(problems);
   // `status` (as `kubectl get -o yaml` prints it) is accepted and dropped: it is not input.
   return { apiVersion: API_VERSION, kind: KIND, metadata: doc.metadata as ExperimentManifest['metadata'], spec: spec as ExperimentManifest['spec'] };

@@ -2,6 +2,7 @@
 // These types describe a spec after defaults are applied (every field present).
 import type { ObjectiveName } from '../objectives.js';
 import type { NetworkOptions, SpaceName } from '../space.js';
+import type { PodTemplate } from './template.js';
 
 export const API_VERSION = 'rwenas.dev/v1alpha1';
 export const KIND = 'NASExperiment';
@@ -95,8 +96,8 @@ export interface ExecutionSpec {
   readonly trialsPerJob: number;
   readonly maxFailedTrials: number;
   readonly backoffLimit: number;
-  /** A Kubernetes PodTemplateSpec, passed through; the container named `evaluator` gets the command. */
-  readonly template: Readonly<Record<string, unknown>>;
+  /** Evaluator pod settings: the allow-listed part of a PodTemplateSpec (template.ts). */
+  readonly template: PodTemplate;
 }
 
 export interface ExperimentSpec {

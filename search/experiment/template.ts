@@ -4,7 +4,7 @@
 // (other containers, host namespaces, hostPath and projected volumes, service accounts,
 // securityContext, envFrom and valueFrom) is refused by the schema, and the operator builds
 // the Job from these fields alone. Limits keep every list and string bounded (and CEL cheap).
-import { bool, int, isObj, list, map, obj, rule, str, type SchemaNode } from './schema-node.js';
+import { bool, int, list, map, obj, rule, str, type SchemaNode } from './schema-node.js';
 
 /** The one container of an evaluator pod; the operator sets its command. */
 export const EVALUATOR_CONTAINER = 'evaluator';
@@ -162,9 +162,25 @@ export const TEMPLATE_SCHEMA: SchemaNode = obj(
   { default: {} },
 );
 
-/** The template's evaluator container, if it names one. */
-export function templateContainer(template: unknown): Record<string, unknown> | undefined {
-  const spec = isObj(template) ? template.spec : undefined;
-  const containers = isObj(spec) && Array.isArray(spec.containers) ? spec.containers : [];
-  return containers.find((c): c is Record<string, unknown> => isObj(c) && c.name === EVALUATOR_CONTAINER);
+/** spec.execution.template after validation: only the allow-listed fields (TEMPLATE_SCHEMA). */
+export interface PodTemplate {
+  readonly metadata?: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
+  readonly spec?: {
+    readonly containers?: readonly EvaluatorContainer[];
+    readonly nodeSelector?: Readonly<Record<string, string>>;
+    readonly tolerations?: readonly Readonly<Record<string, unknown>>[];
+    readonly affinity?: Readonly<Record<string, unknown>>;
+    readonly priorityClassName?: string;
+    readonly imagePullSecrets?: readonly { readonly name: string }[];
+    readonly volumes?: readonly Readonly<Record<string, unknown>>[];
+  };
+}
+
+export interface EvaluatorContainer {
+  readonly name: typeof EVALUATOR_CONTAINER;
+  readonly image?: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  readonly resources?: { readonly limits?: Readonly<Record<string, string | number>>; readonly requests?: Readonly<Record<string, string | number>> };
+  readonly env?: readonly { readonly name: string; readonly value?: string }[];
+  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string; readonly readOnly?: boolean; readonly subPath?: string }[];
 }
