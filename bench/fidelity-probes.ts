@@ -57,6 +57,8 @@ export interface ProbeOptions {
   readonly shippedSets?: readonly string[];
   /** Images per batch of the forward-proxy probe. */
   readonly proxyBatch?: number;
+  /** Images MeCo reads in the forward-proxy probe (8 adds MeCo-8). */
+  readonly mecoImages?: 1 | 8;
 }
 
 export async function makeProbes(names: readonly string[], options: ProbeOptions = {}): Promise<Probe[]> {
@@ -68,7 +70,7 @@ export async function makeProbes(names: readonly string[], options: ProbeOptions
     else if (n === 'rwe') {
       out.push(await makeRweProbe(parseRweSettings(options.rwe), dir));
     } else if (n === 'proxies') {
-      out.push(await makeProxyProbe(dir, options.proxyBatch ?? 64));
+      out.push(await makeProxyProbe(dir, options.proxyBatch ?? 64, options.mecoImages ?? 8));
     } else if (n === 'shipped') out.push(await makeShippedProbe(dir, options.shippedSets ?? []));
     else throw new Error(`--probes: unknown probe ${n} (have ${PROBE_NAMES.join(', ')})`);
   }
