@@ -8,7 +8,7 @@ import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import type { NetworkOptions, SearchSpace } from '../../search/space.js';
 import { resolveDataset } from '../data/download.js';
 import { OnnxEngine } from '../backends/onnx/backend.js';
-import type { EstimatorFactory } from '../evaluate.js';
+import type { EstimatorFactory } from './estimator.js';
 import { ZERO_COST_CALIBRATIONS, type ZeroCostCalibration } from './calibration.js';
 import { ForwardProxyProbe } from './proxies/forward.js';
 import { combinationScore, estimatedError } from './zero-cost.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { genomeHash } from '../../search/hash.js';
 import type { Graph } from '../../search/ir.js';
 import { spaceByName } from '../../search/spaces/index.js';
-import type { Engine } from '../../evaluator/backends/backend.js';
+import type { InferenceEngine as Engine } from '../../evaluator/backends/backend.js';
 import { OnnxEngine } from '../../evaluator/backends/onnx/backend.js';
 import { TfjsEngine } from '../../evaluator/backends/tfjs/backend.js';
 import { initWeights } from '../../evaluator/backends/weights.js';
