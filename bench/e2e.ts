@@ -6,7 +6,7 @@
 // bench/search.ts), as % of the true front's. Runs are kept under --out and skipped when
 // already complete, so an interrupted bench resumes. Figures are printed, never asserted.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,9 +84,13 @@ function run(budget: string, algorithm: string, method: string, seed: number): R
     writeFileSync(file, stringify(manifest(budget, algorithm, method, seed)));
     const t0 = performance.now();
     process.stderr.write(`e2e: ${budget} evaluations, ${algorithm} + ${method}, seed ${seed} ...\n`);
-    execFileSync(join(root, 'bin', 'rwenas'), ['run', file, '--out', join(dir, 'run'), '--log-format', 'json', '--workers', args.workers], {
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
+    // bin/rwenas runs the built dist/: `npm run bench:e2e` builds first. The run's log stays beside it.
+    const log = openSync(join(dir, 'run.log'), 'w');
+    try {
+      execFileSync(join(root, 'bin', 'rwenas'), ['run', file, '--out', join(dir, 'run'), '--log-format', 'json', '--workers', args.workers], { stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
     writeFileSync(done, JSON.stringify({ seconds: (performance.now() - t0) / 1000 }) + '\n');
   }
   const seconds = (JSON.parse(readFileSync(done, 'utf8')) as { seconds: number }).seconds;
@@ -116,7 +120,7 @@ for (const budget of budgets) {
           ran.push(seed);
         }
       } catch (err) {
-        process.stderr.write(`e2e: ${budget} ${c.label} seed ${seed} failed: ${(err as Error).message}\n`);
+        process.stderr.write(`e2e: ${budget} ${c.label} seed ${seed} failed (log: ${join(args.out, budget, `${c.algorithm}-${c.method}`, String(seed), 'run.log')}): ${(err as Error).message}\n`);
       }
     }
     lines.push(`| ${c.label} | ${ran.join(', ') || 'none'} | ${summary(results.map((r) => r.front))} | ${summary(results.map((r) => r.evaluated))} | ${results.length ? (results.reduce((a, r) => a + r.seconds, 0) / results.length / 60).toFixed(1) : '–'} |`);

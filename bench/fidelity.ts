@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     cifar10: { type: 'string' },
     rwe: { type: 'string' },
+    'proxy-batch': { type: 'string', default: '64' },
+    'meco-images': { type: 'string', default: '8' },
     'shipped-set': { type: 'string' },
     limit: { type: 'string' },
     cache: { type: 'string', default: join('out', 'fidelity', 'measurements.jsonl') },
@@ -43,7 +45,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench:fidelity -- [--quick] [--space nb201,darts] [--size N] [--seeds 1,2]
   [--probes ${PROBE_NAMES.join(',')}] [--samples tune,confirm] [--data DIR] [--cifar10 DIR] [--cache FILE | --no-cache]
-  [--rwe key=value,...] [--shipped-set 'PATH=VALUE;...'] [--limit N]
+  [--rwe key=value,...] [--shipped-set 'PATH=VALUE;...'] [--limit N] [--proxy-batch 64] [--meco-images 8|1]
 --quick: 30 architectures per sample, seed 1 (smoke run); --size: architectures per NB201 sample (default 200);
 --limit: only the first N of each sample (for calibration on a prefix; tables then cover N);
 --rwe: settings of the rwe probe, e.g. channels=16,cells=1,train=1000,validation=500,epochs=20,features=last@1+all@1.`);
@@ -64,7 +66,15 @@ for (const s of spaces) if (s !== 'nb201' && s !== 'darts') throw new Error(`--s
 const wantedSamples = args.samples.split(',') as ('tune' | 'confirm')[];
 const dir = dataDir(args.data);
 const cache = new MeasurementCache(args['no-cache'] ? undefined : args.cache);
-const probes: Probe[] = await makeProbes(args.probes.split(','), { rwe: args.rwe, cifar10: args.cifar10, shippedSets: args['shipped-set']?.split(';').filter((x) => x !== '') });
+const mecoImages = Number(args['meco-images']);
+if (mecoImages !== 1 && mecoImages !== 8) throw new Error(`--meco-images: expected 1 or 8, got ${args['meco-images']}`);
+const probes: Probe[] = await makeProbes(args.probes.split(','), {
+  rwe: args.rwe,
+  cifar10: args.cifar10,
+  shippedSets: args['shipped-set']?.split(';').filter((x) => x !== ''),
+  proxyBatch: intList(args['proxy-batch'], 'proxy-batch')[0],
+  mecoImages,
+});
 
 // Fixed sampling seeds: the samples must not move when estimator seeds change.
 function samples(space: BenchSpace): Split {

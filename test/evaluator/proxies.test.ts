@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { genomeHash } from '../../search/hash.js';
 import type { Graph } from '../../search/ir.js';
 import { spaceByName } from '../../search/spaces/index.js';
-import type { InferenceEngine } from '../../evaluator/backends/backend.js';
+import type { InferenceEngine as Engine } from '../../evaluator/backends/backend.js';
 import { OnnxEngine } from '../../evaluator/backends/onnx/backend.js';
 import { TfjsEngine } from '../../evaluator/backends/tfjs/backend.js';
 import { initWeights } from '../../evaluator/backends/weights.js';
@@ -38,7 +38,7 @@ function cell(text: string): { graph: Graph; hash: string } {
 }
 
 /** Whole node tensors of the He pass and the two Zen passes, from a plain engine.load. */
-async function tensors(engine: InferenceEngine, p: ForwardProxyProbe, graph: Graph, hash: string, seed: number) {
+async function tensors(engine: Engine, p: ForwardProxyProbe, graph: Graph, hash: string, seed: number) {
   const nodes = tensorNodes(graph);
   const n = p.options.batch;
   const he = await engine.load(graph, initWeights(graph, seed, hash), nodes.he);

@@ -162,6 +162,11 @@ export interface ForwardProbeOptions {
   readonly seed: number;
   /** Images per batch (SWAP's patterns allow at most 64). */
   readonly batch: number;
+  /**
+   * Images MeCo reads: 1 (the paper's) or MECO_MEAN_IMAGES, which adds MeCo-8 (NaN when 1:
+   * on the 8-cell DARTS proxy the extra images cost more than the 4 s budget allows).
+   */
+  readonly mecoImages?: 1 | typeof MECO_MEAN_IMAGES;
   readonly engine: OnnxEngine;
 }
 
@@ -178,6 +183,7 @@ export class ForwardProxyProbe {
   static create(options: ForwardProbeOptions): ForwardProxyProbe {
     const b = options.batch;
     if (!Number.isInteger(b) || b < MECO_MEAN_IMAGES || b > SWAP_MAX_BATCH) throw new RangeError(`proxy batch: expected an integer ${MECO_MEAN_IMAGES}..${SWAP_MAX_BATCH}, got ${b}`);
+    if (options.mecoImages !== undefined && options.mecoImages !== 1 && options.mecoImages !== MECO_MEAN_IMAGES) throw new RangeError(`mecoImages: expected 1 or ${MECO_MEAN_IMAGES}, got ${options.mecoImages}`);
     const all = loadTrainSplit(options.dataset);
     const split = splitIndices(all.count, b, 1, Rng.seeded(options.seed, 0x5eed), `${options.dataset} (train split)`);
     const set: ImageSet = gather(all, split.train);
@@ -210,7 +216,7 @@ export class ForwardProxyProbe {
     const layers = mecoNodes(graph);
     const blocks = blockOutputs(graph);
     const start = performance.now();
-    const runner = await this.options.engine.loadWithExtras(graph, initWeights(graph, this.options.seed, hash), codes, { firstImage: layers, firstImages: MECO_MEAN_IMAGES, moments: blocks });
+    const runner = await this.options.engine.loadWithExtras(graph, initWeights(graph, this.options.seed, hash), codes, { firstImage: layers, firstImages: this.options.mecoImages ?? MECO_MEAN_IMAGES, moments: blocks });
     let maps: Map<string, Float32Array>;
     try {
       maps = await runner.run(this.images, n);
@@ -237,7 +243,9 @@ export class ForwardProxyProbe {
         }),
       );
     const meco = timed('meco', () => mecoOf(0));
+    const images = this.options.mecoImages ?? MECO_MEAN_IMAGES;
     const meco8 = timed('meco8', () => {
+      if (images < MECO_MEAN_IMAGES) return NaN;
       let sum = meco;
       for (let i = 1; i < MECO_MEAN_IMAGES; i++) sum += mecoOf(i);
       return sum / MECO_MEAN_IMAGES;

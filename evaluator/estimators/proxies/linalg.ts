@@ -1,9 +1,11 @@
 // Small dense linear algebra for the proxies (float64): eigenvalues of a symmetric matrix by
 // Householder tridiagonalisation and the implicit QL algorithm (as in Numerical Recipes'
-// tred2/tqli, eigenvalues only), and the Pearson correlation matrix of a set of rows.
+// tred2/tqli, eigenvalues only; O(n³) with a small constant, for MeCo's and AZ-NAS's C x C
+// matrices), the largest singular value, and the Pearson correlation matrix of a set of rows.
 
 /** Eigenvalues of the symmetric n x n row-major matrix `a` (not modified), ascending. */
 export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
+  if (a.length !== n * n) throw new RangeError(`symmetricEigenvalues: expected ${n * n} entries, got ${a.length}`);
   const m = Float64Array.from(a as ArrayLike<number>);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
@@ -132,4 +134,24 @@ export function correlationMatrix(data: ArrayLike<number>, rows: number, cols: n
     }
   }
   return out;
+}
+
+/** Largest singular value of the r x c matrix `a` (row-major): sqrt of the largest eigenvalue of the smaller Gram matrix. */
+export function largestSingularValue(a: ArrayLike<number>, r: number, c: number): number {
+  if (a.length !== r * c) throw new RangeError(`largestSingularValue: expected ${r * c} entries, got ${a.length}`);
+  const k = Math.min(r, c);
+  const g = new Float64Array(k * k);
+  // Gram of the rows (A Aᵀ) when r <= c, else of the columns (Aᵀ A).
+  const at = r <= c ? (i: number, j: number) => a[i * c + j] : (i: number, j: number) => a[j * c + i];
+  const len = Math.max(r, c);
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      let s = 0;
+      for (let t = 0; t < len; t++) s += at(i, t) * at(j, t);
+      g[i * k + j] = s;
+      g[j * k + i] = s;
+    }
+  }
+  const ev = symmetricEigenvalues(g, k);
+  return Math.sqrt(Math.max(ev[k - 1], 0));
 }
