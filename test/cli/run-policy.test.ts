@@ -54,7 +54,7 @@ test('a run over the failure budget exits 1 and still writes front, summary and 
 test('an interrupted run writes front, summary and plot marked incomplete, and says how to resume', async () => {
   const out = tempDir();
   let pid = 0;
-  const running = rwenasAsync(['run', EXAMPLE, '--out', out, '--log-format', 'json', '--set', 'spec.algorithm.generations=100000'], { onStart: (p) => (pid = p) });
+  const running = rwenasAsync(['run', EXAMPLE, '--out', out, '--log-format', 'json', '--set', 'spec.algorithm.generations=4000'], { onStart: (p) => (pid = p) });
   await until(() => existsSync(join(out, 'state.json')), 60_000, 'state.json');
   process.kill(pid, 'SIGINT');
   const r = await running;
