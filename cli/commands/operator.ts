@@ -1,5 +1,8 @@
 // `rwenas operator`: runs the Kubernetes operator until SIGTERM (kubeconfig from KUBECONFIG,
 // ~/.kube/config or the pod's service account).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { defaultOptions, parseAddr, runOperator } from '../../operator/controller.js';
@@ -33,6 +36,26 @@ function address(flag: string) {
   };
 }
 
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Where the client would find a cluster, in its own order, or why it would not. Without any,
+ * the client library falls back to http://localhost:8080, and every watch fails for ever with
+ * "HTTP protocol is not allowed...": refuse instead, saying what was looked for.
+ */
+export function clusterConfigProblem(env: NodeJS.ProcessEnv = process.env, home = homedir()): string | undefined {
+  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
+  if (listed.some((p) => existsSync(p))) return undefined;
+  const user = join(home, '.kube', 'config');
+  if (listed.length === 0 && existsSync(user)) return undefined;
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) return undefined;
+  const looked = [
+    listed.length > 0 ? `KUBECONFIG names ${listed.join(delimiter)}, which does not exist` : `KUBECONFIG is unset and ${user} does not exist`,
+    env.KUBERNETES_SERVICE_HOST ? `no service account token at ${SERVICE_ACCOUNT_TOKEN}` : 'this is not a pod (KUBERNETES_SERVICE_HOST is unset)',
+  ];
+  return `no cluster configuration found: ${looked.join('; ')}. Set KUBECONFIG=FILE (or create ~/.kube/config), or run the operator in the cluster with a service account.`;
+}
+
 export function registerOperator(program: Command): void {
   const d = defaultOptions();
   const duration = (flags: string, description: string, ms: number) =>
@@ -60,6 +83,8 @@ export function registerOperator(program: Command): void {
     .addOption(duration('--resync <d>', 'period of full resyncs', d.resyncMs))
     .action(async (opts) => {
       if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
+      const problem = clusterConfigProblem();
+      if (problem) throw new CliError([`rwenas operator: ${problem}`], EXIT.failed);
       await runOperator({
         ...d,
         namespaces: opts.namespace ?? [],
