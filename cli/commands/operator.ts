@@ -1,8 +1,21 @@
 // `rwenas operator`: runs the Kubernetes operator until SIGTERM (kubeconfig from KUBECONFIG,
 // ~/.kube/config or the pod's service account).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { defaultOptions, parseAddr, runOperator } from '../../operator/controller.js';
+
+// Kubernetes namespace names: DNS-1123 labels.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function namespaceList(value: string): string[] {
+  const names = value.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !NAMESPACE.test(n));
+  if (bad !== undefined) throw new CliError([`--namespace: expected namespace names separated by commas, got ${JSON.stringify(bad)} in ${JSON.stringify(value)}`], EXIT.invalid);
+  return [...new Set(names)];
+}
 
 function seconds(flag: string) {
   return (value: string): number => {
@@ -23,6 +36,26 @@ function address(flag: string) {
   };
 }
 
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Where the client would find a cluster, in its own order, or why it would not. Without any,
+ * the client library falls back to http://localhost:8080, and every watch fails for ever with
+ * "HTTP protocol is not allowed...": refuse instead, saying what was looked for.
+ */
+export function clusterConfigProblem(env: NodeJS.ProcessEnv = process.env, home = homedir()): string | undefined {
+  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
+  if (listed.some((p) => existsSync(p))) return undefined;
+  const user = join(home, '.kube', 'config');
+  if (listed.length === 0 && existsSync(user)) return undefined;
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) return undefined;
+  const looked = [
+    listed.length > 0 ? `KUBECONFIG names ${listed.join(delimiter)}, which does not exist` : `KUBECONFIG is unset and ${user} does not exist`,
+    env.KUBERNETES_SERVICE_HOST ? `no service account token at ${SERVICE_ACCOUNT_TOKEN}` : 'this is not a pod (KUBERNETES_SERVICE_HOST is unset)',
+  ];
+  return `no cluster configuration found: ${looked.join('; ')}. Set KUBECONFIG=FILE (or create ~/.kube/config), or run the operator in the cluster with a service account.`;
+}
+
 export function registerOperator(program: Command): void {
   const d = defaultOptions();
   const duration = (flags: string, description: string, ms: number) =>
@@ -32,7 +65,7 @@ export function registerOperator(program: Command): void {
     .description('run the Kubernetes operator that reconciles NASExperiments (until SIGTERM)')
     .option('--metrics-addr <addr>', 'Prometheus /metrics listen address', address('--metrics-addr'), d.metricsAddr)
     .option('--probe-addr <addr>', '/healthz and /readyz listen address', address('--probe-addr'), d.probeAddr)
-    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--namespace <ns,...>', 'watch only these namespaces, comma-separated (default: all); a Role in each suffices', namespaceList)
     .option('--leader-elect', 'elect one active replica through a coordination.k8s.io Lease', false)
     .addOption(new Option('--leader-election-namespace <ns>', 'namespace of the Lease').default(d.leaseNamespace, '$POD_NAMESPACE or default'))
     .option('--leader-election-id <name>', 'name of the Lease', d.leaseName)
@@ -50,9 +83,11 @@ export function registerOperator(program: Command): void {
     .addOption(duration('--resync <d>', 'period of full resyncs', d.resyncMs))
     .action(async (opts) => {
       if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
+      const problem = clusterConfigProblem();
+      if (problem) throw new CliError([`rwenas operator: ${problem}`], EXIT.failed);
       await runOperator({
         ...d,
-        namespace: opts.namespace,
+        namespaces: opts.namespace ?? [],
         metricsAddr: opts.metricsAddr,
         probeAddr: opts.probeAddr,
         leaderElect: Boolean(opts.leaderElect),

@@ -7,6 +7,9 @@ const ABSENT_MEANS: Record<string, string> = {
   'spec.searchSpace.name': '(required)',
   'spec.algorithm.offspringSize': '= populationSize',
   'spec.algorithm.referencePoint': '(from generation 0)',
+  'spec.evaluation.table.path': '(the shipped table)',
+  'spec.evaluation.dataset.source': '(see description)',
+  'spec.evaluation.dataset.path': '(see description)',
 };
 
 function typeOf(node: SchemaNode): string {

@@ -256,18 +256,17 @@ export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
       'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
       {
         method: str('naswot+params (default: the best-ranking estimator measured in docs/fidelity.md; NASWOT on the calibrated batch combined with the log of the final network\'s params by per-space constants: weight 0.75 on nb201, 0 on darts and mobilenetv3, where it is NASWOT alone; default proxy size only), rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight) or table (NAS-Bench-201 lookup, nb201 only).', {
-          enum: ['rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
+          enum: ['zero-cost', 'rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
           default: E.method,
         }),
         dataset: obj(
           'The data set that RWE and NASWOT read (train split only; the test split is never used by search).',
           {
             name: str('Data set: cifar10 (CIFAR-10, 32x32, 10 classes).', { enum: ['cifar10'], default: E.dataset.name }),
-            source: str('path: read an existing cifar-10-batches-bin directory; download: fetch the official archive, verify its MD5 and cache it at path.', {
+            source: str('path: read an existing cifar-10-batches-bin directory; download: fetch the official archive, verify its MD5 and cache it at path. Absent: download under rwenas run when path is absent too (into the user cache), path otherwise (evaluator pods never download unless asked).', {
               enum: ['path', 'download'],
-              default: E.dataset.source,
             }),
-            path: str('Directory of the CIFAR-10 binary batches (or the cache directory for download).', { minLength: 1, maxLength: L.pathLength, default: E.dataset.path }),
+            path: str('Directory of the CIFAR-10 binary batches (or the cache directory for download). Absent: /data/cifar10/cifar-10-batches-bin in evaluator pods (the mounted volume); under rwenas run, $XDG_CACHE_HOME/rwenas/cifar10/cifar-10-batches-bin (default ~/.cache/rwenas/...), downloaded on first use.', { minLength: 1, maxLength: L.pathLength }),
           },
           { default: {} },
         ),
@@ -309,7 +308,7 @@ export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
         ),
         table: obj(
           'Settings of the table method.',
-          { path: str('CSV with the columns of nb201-cifar10.csv (index, arch, test_acc_200ep, test_acc_12ep); error = 100 - test_acc_200ep.', { minLength: 1, maxLength: L.pathLength, default: E.table.path }) },
+          { path: str('CSV (plain or gzip) with the columns of nb201-cifar10.csv (index, arch, test_acc_200ep, test_acc_12ep); error = 100 - test_acc_200ep.', { minLength: 1, maxLength: L.pathLength }) },
           { default: {} },
         ),
         engine: str('Engine that runs the networks: onnx (ONNX Runtime), tfjs (TensorFlow.js) or auto.', { enum: ['auto', 'onnx', 'tfjs'], default: E.engine }),

@@ -77,12 +77,12 @@ describe('helm chart', { skip: noHelm }, () => {
   test('default values: the operator Deployment as the issue asks', () => {
     const ms = render();
     const kinds = ms.map((m) => m.kind).sort();
-    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     const deploy = one(ms, 'Deployment');
     assert.equal(deploy.spec.replicas, 2);
     const pod = deploy.spec.template.spec;
     const c = operatorContainer(ms);
-    assert.deepEqual([...c.command, ...c.args], ['rwenas', 'operator', '--leader-elect', '--metrics-addr', ':8080', '--probe-addr', ':8081', '--evaluator-image', 'rwenas/evaluator-gpu:0.1.0']);
+    assert.deepEqual([...c.command, ...c.args], ['rwenas', 'operator', '--leader-elect', '--metrics-addr', ':8080', '--probe-addr', ':8081', '--evaluator-image', 'rwenas/evaluator-gpu:0.1.0', '--evaluator-service-account', 'rwenas-evaluator']);
     assert.equal(c.image, 'rwenas/operator:0.1.0');
     assert.deepEqual(c.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]), [['metrics', 8080], ['probes', 8081]]);
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'probes' });
@@ -98,6 +98,13 @@ describe('helm chart', { skip: noHelm }, () => {
     assert.equal(pod.automountServiceAccountToken, true);
     assert.deepEqual(c.env.find((e: { name: string }) => e.name === 'POD_NAMESPACE').valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
 
+    // /metrics is reachable only from the scrapers the values name; probes from anywhere.
+    const policy = one(ms, 'NetworkPolicy');
+    assert.deepEqual(policy.spec.podSelector.matchLabels, deploy.spec.selector.matchLabels);
+    assert.deepEqual(policy.spec.ingress, [
+      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] },
+      { ports: [{ port: 'probes', protocol: 'TCP' }] },
+    ]);
     const svc = one(ms, 'Service');
     assert.deepEqual(svc.spec.selector, deploy.spec.selector.matchLabels);
     assert.deepEqual(svc.spec.ports, [{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
@@ -122,7 +129,7 @@ describe('helm chart', { skip: noHelm }, () => {
     const c = operatorContainer(ms);
     assert.equal(c.image, 'registry.example/rwenas/operator:9.9.9');
     assert.equal(c.imagePullPolicy, 'Always');
-    assert.deepEqual(c.args, ['operator', '--leader-elect', '--metrics-addr', ':9090', '--probe-addr', ':9091', '--evaluator-image', 'registry.example/rwenas/evaluator-gpu:9.9.9', '--namespace', 'team-a', '--workers', '2']);
+    assert.deepEqual(c.args, ['operator', '--leader-elect', '--metrics-addr', ':9090', '--probe-addr', ':9091', '--evaluator-image', 'registry.example/rwenas/evaluator-gpu:9.9.9', '--evaluator-service-account', 'rwenas-evaluator', '--namespace', 'team-a', '--workers', '2']);
     assert.equal(c.env.find((e: { name: string }) => e.name === 'RWENAS_LOG_LEVEL').value, 'debug');
     assert.deepEqual(c.resources, CUSTOM.operator.resources);
     const pod = deploy.spec.template.spec;
@@ -260,7 +267,7 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
       spec: { searchSpace: { name: 'darts' }, execution: { template } },
     });
     const exp = { apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: { name: 'psa', namespace: ns, uid: '00000000-0000-0000-0000-000000000000' } };
-    const job = buildJob(exp, manifest.spec, { name: 'psa-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 'psa-t', genome: 'g' }] }, { image: 'unused' });
+    const job = buildJob(exp, manifest.spec, { name: 'psa-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 'psa-t', genome: 'g' }] }, { image: 'unused', serviceAccount: 'default', specConfigMap: 'psa-spec' });
     delete job.metadata!.ownerReferences; // the experiment does not exist; the pod spec is what is judged
     const pod = job.spec!.template.spec!;
     assert.equal(pod.automountServiceAccountToken, false);
@@ -320,13 +327,17 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
     // replica on free ports.
     const table = join(ROOT, '..', 'shared', 'data', 'nasbench201', 'nb201-cifar10.csv');
     if (!existsSync(table) && !IN_CI) return t.skip(`no NAS-Bench-201 table at ${table}`);
+    // Two watched namespaces (a Role in each, no ClusterRole); the experiment runs in the second.
+    const other = `${ns}-other`;
     const work = `${ns}-exp`;
-    let r = kubectl(['create', 'namespace', work]);
+    let r = kubectl(['create', 'namespace', other]);
+    assert.equal(r.status, 0, r.stderr);
+    r = kubectl(['create', 'namespace', work]);
     assert.equal(r.status, 0, r.stderr);
     try {
       await waitFor('default ServiceAccount', () => kubectl(['get', 'sa', 'default', '-n', work]).status === 0, 60_000);
       const [metrics, probes] = [await freePort(), await freePort()];
-      r = helm(['install', `${release}-run`, CHART, '--namespace', ns, '--set', 'operator.replicas=1', '--set', `operator.watchNamespace=${work}`,
+      r = helm(['install', `${release}-run`, CHART, '--namespace', ns, '--set', 'operator.replicas=1', '--set', `operator.watchNamespaces={${other},${work}}`,
         '--set', `metrics.port=${metrics}`, '--set', `operator.probes.port=${probes}`, '--set', 'evaluator.image.repository=rwenas-evaluator']);
       assert.equal(r.status, 0, r.stderr);
       const lease = await waitFor('the operator to take its Lease', () => {
@@ -346,11 +357,17 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
             // No image: the chart's --evaluator-image fills it in.
             template: { spec: {
               containers: [{ name: 'evaluator', volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }] }],
-              volumes: [{ name: 'data', hostPath: { path: join(table, '..', '..'), type: 'Directory' } }],
+              volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data', readOnly: true } }],
             } },
           },
         },
       };
+      // The data through a claim (the template allow-list has no hostPath), bound to a hostPath PV.
+      r = kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${work}-data` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany'], storageClassName: 'manual', hostPath: { path: join(table, '..', '..') }, claimRef: { namespace: work, name: 'data' } } },
+        { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: work }, spec: { accessModes: ['ReadOnlyMany'], storageClassName: 'manual', volumeName: `${work}-data`, resources: { requests: { storage: '1Gi' } } } },
+      ] }));
+      assert.equal(r.status, 0, r.stderr);
       r = kubectl(['apply', '-f', '-'], JSON.stringify(experiment));
       assert.equal(r.status, 0, r.stderr);
       const phase = await waitFor('the experiment to finish', () => {
@@ -370,6 +387,8 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
     } finally {
       helm(['uninstall', `${release}-run`, '--namespace', ns, '--wait']);
       kubectl(['delete', 'namespace', work, '--wait=false', '--ignore-not-found']);
+      kubectl(['delete', 'namespace', other, '--wait=false', '--ignore-not-found']);
+      kubectl(['delete', 'pv', `${work}-data`, '--wait=false', '--ignore-not-found']);
     }
   });
 });

@@ -18,6 +18,11 @@ const NO_DEFAULT = [
   'algorithm.referencePoint.error',
   'algorithm.referencePoint.params',
   'algorithm.referencePoint.flops',
+  // Absent = resolved where the evaluation runs: the pod mount, or the user cache under rwenas run.
+  'evaluation.dataset.source',
+  'evaluation.dataset.path',
+  // Absent = the NAS-Bench-201 table shipped in data/.
+  'evaluation.table.path',
 ];
 
 function schemaFields(node: SchemaNode, prefix = ''): [string, SchemaNode][] {

@@ -123,7 +123,7 @@ spec:
   volumes:
     - {name: data, persistentVolumeClaim: {claimName: cifar10, readOnly: true}}
     - {name: cfg, configMap: {name: settings, items: [{key: a, path: a.json}]}}
-    - {name: shm, emptyDir: {medium: Memory, sizeLimit: 1Gi}}`));
+    - {name: shm, emptyDir: {medium: Memory, sizeLimit: 1Gi}}`), 'm.yaml');
   assert.equal((m.spec.execution.template as { spec: { priorityClassName: string } }).spec.priorityClassName, 'batch-low');
   assert.deepEqual(problems(manifest('spec:\n  containers: [{name: evaluator, resources: {limits: {memory: lots}}}]')), [
     `${T}.spec.containers[0].resources.limits["memory"]: must be an integer or a string such as 2, 500m or 8Gi, got "lots"`,
