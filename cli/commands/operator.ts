@@ -64,6 +64,7 @@ export function registerOperator(program: Command): void {
     .addOption(duration('--renew-deadline <d>', 'a leader that cannot renew within this steps down', d.renewDeadlineMs))
     .addOption(duration('--retry-period <d>', 'interval of Lease attempts', d.retryPeriodMs))
     .addOption(new Option('--evaluator-image <image>', 'image of evaluator pods whose template names none').default(d.image, `$RWENAS_EVALUATOR_IMAGE or ${d.image}`))
+    .option('--evaluator-service-account <name>', 'ServiceAccount of evaluator pods, created (no RBAC, no token) in each experiment namespace', d.evaluatorServiceAccount)
     .option('--workers <n>', 'experiments reconciled concurrently', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new CliError([`--workers: expected an integer >= 1, got ${JSON.stringify(v)}`], EXIT.invalid);
@@ -87,6 +88,7 @@ export function registerOperator(program: Command): void {
         renewDeadlineMs: opts.renewDeadline,
         retryPeriodMs: opts.retryPeriod,
         image: opts.evaluatorImage,
+        evaluatorServiceAccount: opts.evaluatorServiceAccount,
         workers: opts.workers,
         resyncMs: opts.resync,
       });

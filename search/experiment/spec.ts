@@ -2,6 +2,7 @@
 // These types describe a spec after defaults are applied (every field present).
 import type { ObjectiveName } from '../objectives.js';
 import type { NetworkOptions, SpaceName } from '../space.js';
+import type { PodTemplate } from './template.js';
 
 export const API_VERSION = 'rwenas.dev/v1alpha1';
 export const KIND = 'NASExperiment';
@@ -45,7 +46,7 @@ export interface AlgorithmSpec {
  * naswot+params: NASWOT combined with ln(params) by per-space constants fitted in
  * docs/fidelity.md (evaluator/estimators/calibration.ts); the best-ranking estimator measured.
  */
-export type EvaluationMethod = 'rwe' | 'naswot' | 'rwe+naswot' | 'naswot+params' | 'table';
+export type EvaluationMethod = 'zero-cost' | 'rwe' | 'naswot' | 'rwe+naswot' | 'naswot+params' | 'table';
 
 export interface DatasetSpec {
   readonly name: 'cifar10';
@@ -95,8 +96,8 @@ export interface ExecutionSpec {
   readonly trialsPerJob: number;
   readonly maxFailedTrials: number;
   readonly backoffLimit: number;
-  /** A Kubernetes PodTemplateSpec, passed through; the container named `evaluator` gets the command. */
-  readonly template: Readonly<Record<string, unknown>>;
+  /** Evaluator pod settings: the allow-listed part of a PodTemplateSpec (template.ts). */
+  readonly template: PodTemplate;
 }
 
 export interface ExperimentSpec {
