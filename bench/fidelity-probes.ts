@@ -78,7 +78,7 @@ export async function makeProbes(names: readonly string[], options: ProbeOptions
 export async function makeShippedProbe(cifar10: string, sets: readonly string[]): Promise<Probe> {
   const { readFileSync } = await import('node:fs');
   const { loadManifest } = await import('../search/experiment/load.js');
-  const { RandomWeightProbe } = await import('../evaluator/random-weight.js');
+  const { RandomWeightProbe } = await import('../evaluator/estimators/random-weight.js');
   const probes = new Map<string, Awaited<ReturnType<typeof RandomWeightProbe.create>>>();
   const probeFor = async (space: string, seed: number) => {
     const key = `${space}/${seed}`;

@@ -11,8 +11,8 @@ import { markdownTable, summarise, type Series } from './lib/report.js';
 import { combineScore, fitCombination, meanRank } from './lib/combine.js';
 import { makeProbes, PROBE_NAMES, COMBINATIONS } from './fidelity-probes.js';
 import { parseRweSettings } from './lib/rwe-probe.js';
-import { combineErrors, RWE_OPTIONAL_DEFAULTS } from '../evaluator/random-weight.js';
-import { naswotError } from '../evaluator/naswot.js';
+import { combineErrors, RWE_OPTIONAL_DEFAULTS } from '../evaluator/estimators/random-weight.js';
+import { naswotError } from '../evaluator/estimators/naswot.js';
 import { kendallTau } from './lib/rank.js';
 
 const { values: args } = parseArgs({
@@ -190,7 +190,7 @@ function combinations(space: BenchSpace, bySample: Map<string, Map<string, Map<n
 }
 
 /**
- * The evaluator's own `rwe+naswot` (evaluator/random-weight.ts): (1 − w)·rweError + w·naswotError,
+ * The evaluator's own `rwe+naswot` (evaluator/estimators/random-weight.ts): (1 − w)·rweError + w·naswotError,
  * naswotError = 100·exp(−score / (10·N)). Its weight w is fitted on tune (grid 0.5…0.9) and
  * shown beside the shipped default, so the default can be set from these numbers.
  */

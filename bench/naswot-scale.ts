@@ -8,7 +8,7 @@ import { countComplexity } from '../search/complexity.js';
 import { resolveManifest } from '../search/experiment/load.js';
 import { Rng } from '../search/random.js';
 import { spaceByName } from '../search/spaces/index.js';
-import { RandomWeightProbe } from '../evaluator/random-weight.js';
+import { RandomWeightProbe } from '../evaluator/estimators/random-weight.js';
 import { cifar10Dir } from '../test/evaluator/cifar-dir.js';
 
 const { values } = parseArgs({

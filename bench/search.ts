@@ -14,7 +14,7 @@ import { countComplexity } from '../search/complexity.js';
 import { Engine } from '../search/engine.js';
 import type { AlgorithmSpec } from '../search/experiment/spec.js';
 import { hypervolume } from '../search/hypervolume.js';
-import { nonDominatedSort } from '../search/selection/sort.js';
+import { nonDominatedSort } from '../search/algorithms/sort.js';
 import type { SearchSpace } from '../search/space.js';
 import { nb201 } from '../search/spaces/nb201.js';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hypervolume } from '../search/hypervolume.js';
 import { Rng } from '../search/random.js';
-import { crowdingDistance } from '../search/selection/crowding.js';
-import { nonDominatedSort } from '../search/selection/sort.js';
+import { crowdingDistance } from '../search/algorithms/crowding.js';
+import { nonDominatedSort } from '../search/algorithms/sort.js';
 
 const N = 10_000;
 const FRONT = 1_000;

@@ -8,9 +8,9 @@ import type { EvaluationMethod, ExperimentSpec } from '../search/experiment/spec
 import type { Objectives } from '../search/objectives.js';
 import type { SearchSpace } from '../search/space.js';
 import { spaceByName } from '../search/spaces/index.js';
-import { calibrationFor, combinedError, combinedScore } from './calibration.js';
-import { RandomWeightProbe, type RandomWeightMethod } from './random-weight.js';
-import { loadTable } from './table.js';
+import { calibrationFor, combinedError, combinedScore } from './estimators/calibration.js';
+import { RandomWeightProbe, type RandomWeightMethod } from './estimators/random-weight.js';
+import { loadTable } from './estimators/table.js';
 
 export interface TrialReport {
   /** Canonical genome (the input as given when it does not parse). */
@@ -67,7 +67,7 @@ export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
 
 /**
  * naswot+params: z(NASWOT) + w·z(ln params of the final network) with the space's constants
- * (evaluator/calibration.ts), on the NASWOT batch those were fitted with (which replaces
+ * (evaluator/estimators/calibration.ts), on the NASWOT batch those were fitted with (which replaces
  * rwe.naswotBatch for this method); error = 100 / (1 + e^combined).
  */
 function naswotParams(): EstimatorFactory {

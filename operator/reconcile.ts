@@ -14,7 +14,7 @@ import type { Logger } from 'winston';
 import { Engine } from '../search/engine.js';
 import { canonicalJson } from '../search/engine-state.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
-import { constrainedObjectives } from '../search/selection/constrained.js';
+import { constrainedObjectives } from '../search/algorithms/constrained.js';
 import type { Evaluation, ObjectiveName } from '../search/objectives.js';
 import { buildJob, jobLabelNumber, jobState, jobTrials, ownerRef, terminatedEvaluators, type BatchTrial } from './jobs.js';
 import { apiMessage, apiStatus, type Kube } from './kube.js';

@@ -1,7 +1,7 @@
 // Reading a batch's results out of the evaluator container's termination message, and
 // explaining a failed pod in words a user can act on.
 import type * as k8s from '@kubernetes/client-node';
-import { decodeBatchResult } from '../evaluator/batch-result.js';
+import { decodeBatchResult } from '../evaluator/protocol.js';
 import type { ObjectiveName, Objectives } from '../search/objectives.js';
 
 export interface TrialResult {
@@ -13,7 +13,7 @@ export interface TrialResult {
 
 /**
  * Results by trial name from a termination message (the evaluator's batch-result format,
- * evaluator/batch-result.ts). Throws, saying what was wrong, when the message is not a batch
+ * evaluator/protocol.ts). Throws, saying what was wrong, when the message is not a batch
  * result for these trials.
  */
 export function decodeResults(message: string, trials: readonly string[]): Map<string, TrialResult> {

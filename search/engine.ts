@@ -21,12 +21,12 @@ import { hypervolume } from './hypervolume.js';
 import { kneeIndex } from './knee.js';
 import { OBJECTIVE_NAMES, type Evaluation, type ObjectiveName, type Objectives, type TrialStatus } from './objectives.js';
 import { Rng } from './random.js';
-import { constrainedObjectives, violation, type Individual } from './selection/constrained.js';
-import { breedInto } from './selection/nsga2.js';
-import { sampleInto } from './selection/random.js';
-import { nonDominatedSort } from './selection/sort.js';
-import { rankAndCrowd, survive } from './selection/survival.js';
-import { UniqueBatch } from './selection/unique.js';
+import { constrainedObjectives, violation, type Individual } from './algorithms/constrained.js';
+import { breedInto } from './algorithms/nsga2.js';
+import { sampleInto } from './algorithms/random.js';
+import { nonDominatedSort } from './algorithms/sort.js';
+import { rankAndCrowd, survive } from './algorithms/survival.js';
+import { UniqueBatch } from './algorithms/unique.js';
 import type { SearchSpace } from './space.js';
 
 export type { EngineState } from './engine-state.js';

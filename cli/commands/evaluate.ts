@@ -3,14 +3,14 @@
 //   rwenas evaluate -f FILE --genome G [--genome G ...] [--set PATH=VALUE ...] [--engine onnx|tfjs|auto]
 // Pod form (the operator's evaluator Jobs): the manifest from RWENAS_SPEC (or --spec-json),
 // the batch from RWENAS_BATCH (or --batch-file), and the compact batch result
-// (evaluator/batch-result.ts) written to --termination-log (default /dev/termination-log).
+// (evaluator/protocol.ts) written to --termination-log (default /dev/termination-log).
 // Exit: 0 when every trial got a report (Failed trials included: their reasons are results);
 // 2 for invalid input; 1 when evaluation could not start (e.g. the data set is missing).
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadManifest, ManifestError, resolveManifest } from '../../search/experiment/load.js';
 import type { ExperimentManifest } from '../../search/experiment/spec.js';
-import { encodeBatchResult, parseBatchRequest, type BatchRequest } from '../../evaluator/batch-result.js';
+import { encodeBatchResult, parseBatchRequest, type BatchRequest } from '../../evaluator/protocol.js';
 import { Evaluator } from '../../evaluator/evaluate.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { checkGenome, readManifest } from '../manifest.js';

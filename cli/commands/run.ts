@@ -12,7 +12,7 @@ import type { ExperimentManifest } from '../../search/experiment/spec.js';
 import type { Evaluation } from '../../search/objectives.js';
 import { spaceByName } from '../../search/spaces/index.js';
 import type { TrialReport } from '../../evaluator/evaluate.js';
-import type { Executor } from '../../evaluator/local-pool.js';
+import type { Executor } from '../../evaluator/local/local-pool.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { readManifest } from '../manifest.js';
 import { RunDir } from '../outputs.js';
@@ -53,7 +53,7 @@ async function executorFor(manifest: ExperimentManifest, workers: number): Promi
       close: () => evaluator.close(),
     };
   }
-  const { LocalPool } = await import('../../evaluator/local-pool.js');
+  const { LocalPool } = await import('../../evaluator/local/local-pool.js');
   return LocalPool.create(manifest.spec, workers);
 }
 

@@ -26,7 +26,7 @@ export const SPEC_DEFAULTS: SpecDefaults = {
   },
   evaluation: {
     // The best-ranking estimator measured (docs/fidelity.md): NASWOT + params on nb201, NASWOT
-    // alone on darts (params weight 0), per-space constants in evaluator/calibration.ts.
+    // alone on darts (params weight 0), per-space constants in evaluator/estimators/calibration.ts.
     method: 'naswot+params',
     dataset: { name: 'cifar10', source: 'path', path: '/data/cifar10/cifar-10-batches-bin' },
     rwe: {

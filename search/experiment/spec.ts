@@ -43,7 +43,7 @@ export interface AlgorithmSpec {
 
 /**
  * naswot+params: NASWOT combined with ln(params) by per-space constants fitted in
- * docs/fidelity.md (evaluator/calibration.ts); the best-ranking estimator measured.
+ * docs/fidelity.md (evaluator/estimators/calibration.ts); the best-ranking estimator measured.
  */
 export type EvaluationMethod = 'rwe' | 'naswot' | 'rwe+naswot' | 'naswot+params' | 'table';
 

@@ -10,7 +10,7 @@ import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import { Rng } from '../../search/random.js';
 import { spaceByName } from '../../search/spaces/index.js';
 import { Evaluator } from '../../evaluator/evaluate.js';
-import { LocalPool } from '../../evaluator/local-pool.js';
+import { LocalPool } from '../../evaluator/local/local-pool.js';
 import { tempDir } from './helpers.js';
 
 const nb201 = spaceByName('nb201');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBatchResult, encodeBatchResult, parseBatchRequest, type BatchTrialResult } from '../../evaluator/batch-result.js';
+import { decodeBatchResult, encodeBatchResult, parseBatchRequest, type BatchTrialResult } from '../../evaluator/protocol.js';
 
 // Worst case for 16 trials: 63-character names, large counts, long error values, long reasons.
 function worstBatch(): BatchTrialResult[] {

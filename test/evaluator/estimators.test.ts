@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../search/random.js';
-import { poolInto, type Codes } from '../../evaluator/features.js';
-import { logAbsDet, naswotError, naswotKernel, naswotScore } from '../../evaluator/naswot.js';
-import { errorPercent, rweError, standardise, trainSoftmax } from '../../evaluator/rwe.js';
+import { poolInto, type Codes } from '../../evaluator/estimators/features.js';
+import { logAbsDet, naswotError, naswotKernel, naswotScore } from '../../evaluator/estimators/naswot.js';
+import { errorPercent, rweError, standardise, trainSoftmax } from '../../evaluator/estimators/rwe.js';
 
 function pack(rows: number[][]): Codes {
   const units = rows[0].length;

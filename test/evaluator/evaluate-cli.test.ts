@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBatchResult } from '../../evaluator/batch-result.js';
+import { decodeBatchResult } from '../../evaluator/protocol.js';
 import { cifar10Dir, needsCifar } from './cifar-dir.js';
 
 const root = new URL('../..', import.meta.url).pathname;

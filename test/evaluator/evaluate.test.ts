@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTrainSplit, channelStats, gather, normalisedBatch } from '../../evaluator/data/cifar10.js';
-import { OnnxEngine } from '../../evaluator/onnx/executor.js';
-import { TfjsEngine } from '../../evaluator/tfjs/executor.js';
+import { OnnxEngine } from '../../evaluator/backends/onnx/backend.js';
+import { TfjsEngine } from '../../evaluator/backends/tfjs/backend.js';
 import { Evaluator } from '../../evaluator/evaluate.js';
-import { codeNodes } from '../../evaluator/features.js';
-import { initWeights } from '../../evaluator/weights.js';
+import { codeNodes } from '../../evaluator/estimators/features.js';
+import { initWeights } from '../../evaluator/backends/weights.js';
 import { resolveManifest } from '../../search/experiment/load.js';
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import { genomeHash } from '../../search/hash.js';

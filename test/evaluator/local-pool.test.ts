@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyDefaults } from '../../search/experiment/validate.js';
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
-import { threadsPerWorker } from '../../evaluator/local-pool.js';
+import { threadsPerWorker } from '../../evaluator/local/local-pool.js';
 
 const spec = (threads?: number) =>
   applyDefaults({ searchSpace: { name: 'nb201' }, evaluation: threads === undefined ? {} : { threads } }) as ExperimentSpec;

@@ -1,8 +1,8 @@
-// naswot+params (evaluator/calibration.ts): NASWOT and ln(params) combined with per-space
+// naswot+params (evaluator/estimators/calibration.ts): NASWOT and ln(params) combined with per-space
 // constants, on real CIFAR-10.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CALIBRATIONS, calibrationFor, combinedError, combinedScore } from '../../evaluator/calibration.js';
+import { CALIBRATIONS, calibrationFor, combinedError, combinedScore } from '../../evaluator/estimators/calibration.js';
 import { Evaluator, type TrialReport } from '../../evaluator/evaluate.js';
 import { loadManifest, resolveManifest } from '../../search/experiment/load.js';
 import type { ExperimentSpec } from '../../search/experiment/spec.js';

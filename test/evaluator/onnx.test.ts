@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OnnxEngine } from '../../evaluator/onnx/executor.js';
-import { initWeights } from '../../evaluator/weights.js';
+import { OnnxEngine } from '../../evaluator/backends/onnx/backend.js';
+import { initWeights } from '../../evaluator/backends/weights.js';
 import { allOpsGraph, randomImages } from './graphs.js';
 import { assertMatchesReference, referenceForward } from './reference.js';
 

@@ -2,7 +2,7 @@
 // definition), the independent reference both executors are checked against.
 import assert from 'node:assert/strict';
 import type { Graph } from '../../search/ir.js';
-import type { Weights } from '../../evaluator/weights.js';
+import type { Weights } from '../../evaluator/backends/weights.js';
 
 const EPS = 1e-5;
 

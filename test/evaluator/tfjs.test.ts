@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TfjsEngine } from '../../evaluator/tfjs/executor.js';
-import { initWeights } from '../../evaluator/weights.js';
+import { TfjsEngine } from '../../evaluator/backends/tfjs/backend.js';
+import { initWeights } from '../../evaluator/backends/weights.js';
 import { allOpsGraph, randomImages } from './graphs.js';
 import { assertMatchesReference, referenceForward } from './reference.js';
 

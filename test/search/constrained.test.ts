@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareConstrained, constrainedFronts, violation, type Individual } from '../../search/selection/constrained.js';
-import { survive } from '../../search/selection/survival.js';
-import { binaryTournament } from '../../search/selection/tournament.js';
-import { rankAndCrowd } from '../../search/selection/survival.js';
+import { compareConstrained, constrainedFronts, violation, type Individual } from '../../search/algorithms/constrained.js';
+import { survive } from '../../search/algorithms/survival.js';
+import { binaryTournament } from '../../search/algorithms/tournament.js';
+import { rankAndCrowd } from '../../search/algorithms/survival.js';
 import { Rng } from '../../search/random.js';
 
 const ind = (trial: string, objectives: number[], v = 0): Individual => ({ trial, objectives, violation: v });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { countComplexity } from '../../search/complexity.js';
 import { Engine, type EngineSettings } from '../../search/engine.js';
 import type { Evaluation } from '../../search/objectives.js';
-import { dominates } from '../../search/selection/sort.js';
+import { dominates } from '../../search/algorithms/sort.js';
 import type { SearchSpace } from '../../search/space.js';
 import { nb201 } from '../../search/spaces/nb201.js';
 import { readShared } from './spaces/shared-data.js';

@@ -5,7 +5,7 @@ import type { AlgorithmSpec } from '../../search/experiment/spec.js';
 import { genomeHash } from '../../search/hash.js';
 import type { Evaluation } from '../../search/objectives.js';
 import { Rng } from '../../search/random.js';
-import { dominates } from '../../search/selection/sort.js';
+import { dominates } from '../../search/algorithms/sort.js';
 import { bitSpace, evaluate } from './bitspace.js';
 
 const space = bitSpace(16);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../search/random.js';
-import { crowdingDistance } from '../../search/selection/crowding.js';
-import { dominates, nonDominatedSort, ranksFromFronts } from '../../search/selection/sort.js';
+import { crowdingDistance } from '../../search/algorithms/crowding.js';
+import { dominates, nonDominatedSort, ranksFromFronts } from '../../search/algorithms/sort.js';
 
 /** Brute force: peel off the non-dominated set repeatedly. */
 function bruteRanks(points: number[][]): number[] {

@@ -4,8 +4,8 @@
 // out as pooled means of x and x*x feeding BatchNormalization. The exporter (evaluator/export)
 // lowers the same graph with stored statistics instead (`LowerOptions.batchNorm`).
 import onnxProto from 'onnx-proto';
-import type { Graph, Node } from '../../search/ir.js';
-import { ancestors, BN_EPSILON } from '../engine.js';
+import type { Graph, Node } from '../../../search/ir.js';
+import { ancestors, BN_EPSILON } from '../backend.js';
 import type { Weights } from '../weights.js';
 
 const { onnx } = onnxProto;

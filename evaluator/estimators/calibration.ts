@@ -4,8 +4,8 @@
 // proxy network and the NASWOT batch they were fitted with, because NASWOT's scale depends on
 // both (more images or more ReLU units shift log|K|), so the evaluator uses that batch and
 // refuses another proxy size rather than silently mixing scales.
-import type { ExperimentSpec } from '../search/experiment/spec.js';
-import type { NetworkOptions, SearchSpace, SpaceName } from '../search/space.js';
+import type { ExperimentSpec } from '../../search/experiment/spec.js';
+import type { NetworkOptions, SearchSpace, SpaceName } from '../../search/space.js';
 
 export interface Calibration {
   readonly space: SpaceName;

@@ -4,7 +4,7 @@
 // The file is a plain numeric table (no quoting: NB201 strings hold no commas), so it is read
 // with a split rather than a CSV library.
 import { readFile } from 'node:fs/promises';
-import type { SearchSpace } from '../search/space.js';
+import type { SearchSpace } from '../../search/space.js';
 
 const REQUIRED = ['arch', 'test_acc_200ep'] as const;
 

@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Graph, Node } from '../../search/ir.js';
-import { ancestors, BN_EPSILON, type Engine, type NetworkRunner } from '../engine.js';
+import type { Graph, Node } from '../../../search/ir.js';
+import { ancestors, BN_EPSILON, type Engine, type NetworkRunner } from '../backend.js';
 import type { Weights } from '../weights.js';
 
 let chosen: Promise<string> | undefined;

@@ -1,9 +1,9 @@
 // Random-network features: run the proxy network over an image set in fixed batches and
 // pool the chosen stage outputs; and the binary codes of its ReLUs over one batch (NASWOT).
-import type { Graph } from '../search/ir.js';
-import type { ChannelStats, ImageSet } from './data/cifar10.js';
-import { normalisedBatch } from './data/cifar10.js';
-import type { NetworkRunner } from './engine.js';
+import type { Graph } from '../../search/ir.js';
+import type { ChannelStats, ImageSet } from '../data/cifar10.js';
+import { normalisedBatch } from '../data/cifar10.js';
+import type { NetworkRunner } from '../backends/backend.js';
 
 export type FeatureChoice = 'last-stage' | 'all-stages';
 

@@ -1,8 +1,8 @@
 // A worker thread of the local pool: creates one Evaluator (loading data once) and evaluates
 // the genomes the pool sends it, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ExperimentSpec } from '../search/experiment/spec.js';
-import { Evaluator, type EvaluatorOptions } from './evaluate.js';
+import type { ExperimentSpec } from '../../search/experiment/spec.js';
+import { Evaluator, type EvaluatorOptions } from '../evaluate.js';
 
 const { spec, options } = workerData as { spec: ExperimentSpec; options: EvaluatorOptions };
 const port = parentPort!;

@@ -4,8 +4,8 @@
 // evaluation is seeded by the experiment seed and the genome, not by which worker ran it).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ExperimentSpec } from '../search/experiment/spec.js';
-import type { EvaluatorOptions, TrialReport } from './evaluate.js';
+import type { ExperimentSpec } from '../../search/experiment/spec.js';
+import type { EvaluatorOptions, TrialReport } from '../evaluate.js';
 
 /** Evaluates batches of genomes; reports each result as it arrives, returns all in input order. */
 export interface Executor {

@@ -1,6 +1,6 @@
 // What both executors (ONNX Runtime, TensorFlow.js) offer: lower an IR graph with its
 // weights once, then run batches and read the outputs of chosen nodes.
-import type { Graph } from '../search/ir.js';
+import type { Graph } from '../../search/ir.js';
 import type { Weights } from './weights.js';
 
 export type EngineName = 'onnx' | 'tfjs';

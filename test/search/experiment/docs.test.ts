@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { experimentFieldsTable } from '../../search/experiment/docs.js';
-import { SPEC_SCHEMA, type SchemaNode } from '../../search/experiment/schema.js';
+import { experimentFieldsTable } from '../../../search/experiment/docs.js';
+import { SPEC_SCHEMA, type SchemaNode } from '../../../search/experiment/schema.js';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
 test('the README field table is current (run npm run docs:experiment after a schema change)', () => {
   const m = /<!-- experiment-fields:start[^>]*-->\n([\s\S]*?)\n<!-- experiment-fields:end -->/.exec(readme);

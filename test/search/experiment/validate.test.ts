@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadManifest, ManifestError } from '../../search/experiment/load.js';
+import { loadManifest, ManifestError } from '../../../search/experiment/load.js';
 
 const base = (spec: string) => `apiVersion: rwenas.dev/v1alpha1
 kind: NASExperiment

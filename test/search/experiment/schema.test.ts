@@ -1,10 +1,10 @@
 // The schema, the spec type and the defaults must describe the same fields.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SPEC_DEFAULTS } from '../../search/experiment/defaults.js';
-import { RULE_CHECKS, SPEC_SCHEMA, type SchemaNode } from '../../search/experiment/schema.js';
-import type { ExperimentSpec } from '../../search/experiment/spec.js';
-import { applyDefaults, validateSpec } from '../../search/experiment/validate.js';
+import { SPEC_DEFAULTS } from '../../../search/experiment/defaults.js';
+import { RULE_CHECKS, SPEC_SCHEMA, type SchemaNode } from '../../../search/experiment/schema.js';
+import type { ExperimentSpec } from '../../../search/experiment/spec.js';
+import { applyDefaults, validateSpec } from '../../../search/experiment/validate.js';
 
 // Schema leaves and fields without a default (every other field has one).
 const NO_DEFAULT = [

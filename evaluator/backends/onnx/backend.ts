@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Graph } from '../../search/ir.js';
-import type { Engine, NetworkRunner } from '../engine.js';
+import type { Graph } from '../../../search/ir.js';
+import type { Engine, NetworkRunner } from '../backend.js';
 import type { Weights } from '../weights.js';
 import { INPUT_NAME, lowerToOnnx, outputName } from './lower.js';
 

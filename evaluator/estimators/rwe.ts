@@ -2,7 +2,7 @@
 // statistics, a softmax (multinomial logistic regression) classifier with L2, trained by
 // mini-batch Adam for a fixed number of epochs in a seeded order (deterministic), and its
 // validation error in percent.
-import type { Rng } from '../search/random.js';
+import type { Rng } from '../../search/random.js';
 import type { FeatureMatrix } from './features.js';
 
 export interface ClassifierOptions {

@@ -1,22 +1,22 @@
 // The random-weight estimators (rwe, naswot, rwe+naswot) behind one probe: the data set is
 // loaded once; per genome the proxy network is built, seeded from (experiment seed, genome
 // hash), run once over the subsets, and scored.
-import { countComplexity } from '../search/complexity.js';
-import { SPEC_DEFAULTS } from '../search/experiment/defaults.js';
-import type { ExperimentSpec, RweSpec } from '../search/experiment/spec.js';
-import { genomeHash, hashSeed } from '../search/hash.js';
-import type { Graph } from '../search/ir.js';
-import { Rng } from '../search/random.js';
-import type { NetworkOptions, SearchSpace } from '../search/space.js';
-import type { ChannelStats, ImageSet } from './data/cifar10.js';
-import { NUM_CLASSES, channelStats, gather, loadTrainSplit, splitIndices } from './data/cifar10.js';
-import { resolveDataset } from './data/download.js';
-import type { Engine, EngineName } from './engine.js';
-import { createEngine } from './engines.js';
+import { countComplexity } from '../../search/complexity.js';
+import { SPEC_DEFAULTS } from '../../search/experiment/defaults.js';
+import type { ExperimentSpec, RweSpec } from '../../search/experiment/spec.js';
+import { genomeHash, hashSeed } from '../../search/hash.js';
+import type { Graph } from '../../search/ir.js';
+import { Rng } from '../../search/random.js';
+import type { NetworkOptions, SearchSpace } from '../../search/space.js';
+import type { ChannelStats, ImageSet } from '../data/cifar10.js';
+import { NUM_CLASSES, channelStats, gather, loadTrainSplit, splitIndices } from '../data/cifar10.js';
+import { resolveDataset } from '../data/download.js';
+import type { Engine, EngineName } from '../backends/backend.js';
+import { createEngine } from '../backends/backends.js';
 import { codeNodes, computeCodes, computeFeatures, featureNodes, type FeatureMatrix } from './features.js';
 import { naswotError, naswotScore } from './naswot.js';
 import { rweError } from './rwe.js';
-import { initWeights } from './weights.js';
+import { initWeights } from '../backends/weights.js';
 
 export type RandomWeightMethod = 'rwe' | 'naswot' | 'rwe+naswot';
 
