@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Engine } from '../../search/engine.js';
+import { generationHistory } from '../../search/generations.js';
 import type { ExperimentManifest } from '../../search/experiment/spec.js';
 import type { Evaluation } from '../../search/objectives.js';
 import { spaceByName } from '../../search/spaces/index.js';
@@ -161,6 +162,11 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
     referencePoint: ref ? Object.fromEntries(spec.objectives.map((o, i) => [o, ref[i]])) : null,
     knee: knee ?? null,
     wallMs: Math.round(performance.now() - started),
+    // What `rwenas export` and `rwenas report` need besides the trials: the final network's
+    // sizes, the constraints, and the front's progress per generation.
+    final: { ...settings.space.defaults.final, ...spec.searchSpace.final },
+    constraints: spec.constraints,
+    history: generationHistory(history, spec.objectives, spec.constraints, ref),
   });
   const { paretoSvg } = await import('../plot.js');
   out.writeText('pareto.svg', await paretoSvg(`${metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}`, spec.objectives, history, front));

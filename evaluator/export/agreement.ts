@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../../search/ir.js';
-import { OnnxEngine } from '../onnx/executor.js';
-import type { BatchNormState } from '../onnx/lower.js';
-import { initBackend } from '../tfjs/executor.js';
-import type { Weights } from '../weights.js';
+import { OnnxEngine } from '../backends/onnx/backend.js';
+import type { BatchNormState } from '../backends/onnx/lower.js';
+import { initBackend } from '../backends/tfjs/backend.js';
+import type { Weights } from '../backends/weights.js';
 import type { ModuleLayout } from './modules.js';
 import { EXPORT_INPUT, EXPORT_OUTPUT, withRunningStatistics } from './onnx.js';
 import { setMovingStatistics } from './tfjs.js';

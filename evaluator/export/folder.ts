@@ -12,7 +12,7 @@ import { countComplexity } from '../../search/complexity.js';
 import { genomeHash, hashSeed } from '../../search/hash.js';
 import { Rng } from '../../search/random.js';
 import type { NetworkOptions, SearchSpace } from '../../search/space.js';
-import { initWeights } from '../weights.js';
+import { initWeights } from '../backends/weights.js';
 import { agreement, type Agreement, type Batch, type Difference } from './agreement.js';
 import { moduleLayout } from './modules.js';
 import { EXPORT_OPSET, exportOnnx } from './onnx.js';

@@ -3,7 +3,7 @@
 // identifier inside its block. The PyTorch module's attribute paths come from it, and so do
 // the ONNX initializer names and TF.js layer names, so a weight has one name in every format.
 import type { Graph, Node } from '../../search/ir.js';
-import type { ParamRole } from '../onnx/lower.js';
+import type { ParamRole } from '../backends/onnx/lower.js';
 
 export interface Block {
   /** Identifier of the block (a Python attribute, e.g. `stage0_cell1`). */

@@ -5,8 +5,8 @@
 // its shape in value_info, and the genome and provenance are metadata_props.
 import onnxProto from 'onnx-proto';
 import type { Graph } from '../../search/ir.js';
-import { lowerToOnnx, OPSET, type BatchNormState } from '../onnx/lower.js';
-import type { Weights } from '../weights.js';
+import { lowerToOnnx, OPSET, type BatchNormState } from '../backends/onnx/lower.js';
+import type { Weights } from '../backends/weights.js';
 import { paramKey, type ModuleLayout } from './modules.js';
 
 export const EXPORT_OPSET = OPSET;

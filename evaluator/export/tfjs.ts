@@ -5,9 +5,9 @@
 // windows; h-swish is x * relu6(x + 3) / 6 with constant (non-trainable) 1x1 depthwise affines.
 import * as tf from '@tensorflow/tfjs';
 import type { Graph, Node } from '../../search/ir.js';
-import { BN_EPSILON } from '../engine.js';
-import type { BatchNormState } from '../onnx/lower.js';
-import type { Weights } from '../weights.js';
+import { BN_EPSILON } from '../backends/backend.js';
+import type { BatchNormState } from '../backends/onnx/lower.js';
+import type { Weights } from '../backends/weights.js';
 import type { ModuleLayout } from './modules.js';
 
 type Sym = tf.SymbolicTensor;
