@@ -169,7 +169,7 @@ export async function run(file: string, opts: RunOptions): Promise<void> {
     history: generationHistory(history, spec.objectives, spec.constraints, ref),
   });
   const { paretoSvg } = await import('../plot.js');
-  out.writeText('pareto.svg', await paretoSvg(`${metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}`, spec.objectives, history, front));
+  out.writeText('pareto.svg', await paretoSvg(`${metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}`, spec.objectives, history, front, knee));
   log.info(engine.done ? 'done' : 'stopped; continue with --resume', { generations: engine.generation, evaluations: history.length, front: front.length, hypervolume: engine.hypervolume(), out: out.dir });
 }
 
