@@ -4,8 +4,10 @@ loads model.onnx's weights with the file's own loader, and runs the check batch
 (check/input.f32):
   - eval mode (running statistics as exported) against ONNX Runtime's logits-onnx.f32;
   - train mode (batch statistics, as rwenas's evaluator) against logits-evaluator.f32.
-Prints one JSON line per folder; exits 1 if a count differs or a logit differs by more than
-1e-4 (relative to the largest logit when that exceeds 1)."""
+Prints one JSON line per folder; exits 1 if a count differs, if eval mode differs from ONNX
+Runtime by more than 1e-4, or train mode from the evaluator by more than 5e-3 (the export's
+own ONNX-vs-evaluator bound: float32 rounding through 20 DARTS cells reaches ~3e-4 there), each
+relative to the largest logit when that exceeds 1."""
 import importlib.util
 import json
 import os
@@ -14,6 +16,7 @@ import sys
 import torch
 
 TOLERANCE = 1e-4
+BATCH_STATS_TOLERANCE = 5e-3
 
 
 def floats(path, shape):
@@ -49,9 +52,8 @@ def verify(folder):
         "trainVsEvaluator": diff(batch_stats, floats(os.path.join(folder, "check", "logits-evaluator.f32"), (-1, classes))),
         "torch": torch.__version__,
     }
-    ok = count == module.PARAMETERS == meta["params"] and all(
-        d["maxAbsDiff"] <= TOLERANCE * max(1.0, d["maxAbs"]) for d in (result["evalVsOnnx"], result["trainVsEvaluator"])
-    )
+    within = lambda d, tol: d["maxAbsDiff"] <= tol * max(1.0, d["maxAbs"])
+    ok = count == module.PARAMETERS == meta["params"] and within(result["evalVsOnnx"], TOLERANCE) and within(result["trainVsEvaluator"], BATCH_STATS_TOLERANCE)
     result["ok"] = ok
     print(json.dumps(result), flush=True)
     return ok

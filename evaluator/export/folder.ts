@@ -15,7 +15,7 @@ import type { NetworkOptions, SearchSpace } from '../../search/space.js';
 import { initWeights } from '../backends/weights.js';
 import { agreement, type Agreement, type Batch, type Difference } from './agreement.js';
 import { moduleLayout } from './modules.js';
-import { EXPORT_OPSET, exportOnnx } from './onnx.js';
+import { deadParameters, EXPORT_OPSET, exportOnnx } from './onnx.js';
 import { pytorchModule } from './pytorch.js';
 import { exportReadme } from './readme.js';
 import { loadTfjs, saveTfjs, tfjsModel, trainableParams } from './tfjs.js';
@@ -54,6 +54,8 @@ export interface ExportSummary {
   readonly objectives: Readonly<Record<string, number>> | null;
   readonly provenance: Provenance;
   readonly onnx: { readonly file: 'model.onnx'; readonly opset: number; readonly input: string; readonly output: string };
+  /** Parameters of layers whose output never reaches the logits (in params, model.py and model.onnx; not in TF.js). */
+  readonly deadParams: number;
   readonly tfjs: { readonly file: 'tfjs/model.json'; readonly trainableParams: number };
   readonly pytorch: { readonly file: 'model.py'; readonly class: 'Network' };
   readonly agreement: Agreement;
@@ -83,6 +85,7 @@ export async function writeExport(dir: string, target: ExportTarget, batch?: Bat
   const weights = initWeights(graph, target.provenance.seed, trial);
   const layout = moduleLayout(graph);
   const { params, flops } = countComplexity(graph);
+  const dead = deadParameters(graph);
   const check = batch ?? noiseBatch(graph.inputShape, 8, hashSeed(trial));
   mkdirSync(join(dir, 'tfjs'), { recursive: true });
   mkdirSync(join(dir, 'check'), { recursive: true });
@@ -112,6 +115,7 @@ export async function writeExport(dir: string, target: ExportTarget, batch?: Bat
     final,
     params,
     flops,
+    deadParams: dead,
     objectives: target.objectives ?? null,
     provenance: target.provenance,
     onnx: { file: 'model.onnx', opset: EXPORT_OPSET, input: 'input', output: 'logits' },
@@ -125,7 +129,7 @@ export async function writeExport(dir: string, target: ExportTarget, batch?: Bat
     ...disagreement('ONNX vs the evaluator', agreed.onnxVsEvaluator),
     ...disagreement('TF.js vs ONNX', agreed.tfjsVsOnnx),
     ...disagreement('TF.js vs ONNX as written', agreed.tfjsVsOnnxInitial),
-    ...(trainable === params ? [] : [`TF.js has ${trainable} trainable parameters, rwenas counts ${params}`]),
+    ...(trainable === params - dead ? [] : [`TF.js has ${trainable} trainable parameters, rwenas counts ${params} of which ${dead} in dead layers`]),
   ];
   if (problems.length > 0) throw new Error(`${dir}: the exported formats disagree: ${problems.join('; ')}`);
   return summary;

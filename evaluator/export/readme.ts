@@ -38,7 +38,8 @@ ${objectives}
 Agreement on ${a.batch} (largest |logit| in brackets):
 - ONNX vs rwenas's evaluator lowering (batch-statistics batch norm, the export given the same statistics): max |difference| ${a.onnxVsEvaluator.maxAbsDiff.toExponential(2)} (${a.onnxVsEvaluator.maxAbs.toPrecision(3)})
 - TF.js vs ONNX Runtime (inference mode): max |difference| ${a.tfjsVsOnnx.maxAbsDiff.toExponential(2)} (${a.tfjsVsOnnx.maxAbs.toPrecision(3)})
-- Parameters: rwenas ${s.params}, TF.js trainable ${s.tfjs.trainableParams}; \`python3 model.py\` prints PyTorch's count.
+- Parameters: rwenas ${s.params}, TF.js trainable ${s.tfjs.trainableParams}; \`python3 model.py\` prints PyTorch's count.${s.deadParams > 0 ? `
+- ${s.deadParams} of the parameters are in layers whose output never reaches the logits (a cell node no edge reads). rwenas counts them, as NAS-Bench-201 does, and model.py computes them; TF.js cannot hold a layer that leads nowhere, so its model lacks them.` : ''}
 
 ## Load and train
 PyTorch (CIFAR-10 inputs normalised per channel):

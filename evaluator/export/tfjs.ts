@@ -5,7 +5,7 @@
 // windows; h-swish is x * relu6(x + 3) / 6 with constant (non-trainable) 1x1 depthwise affines.
 import * as tf from '@tensorflow/tfjs';
 import type { Graph, Node } from '../../search/ir.js';
-import { BN_EPSILON } from '../backends/backend.js';
+import { ancestors, BN_EPSILON } from '../backends/backend.js';
 import type { BatchNormState } from '../backends/onnx/lower.js';
 import type { Weights } from '../backends/weights.js';
 import type { ModuleLayout } from './modules.js';
@@ -20,8 +20,11 @@ export function tfjsModel(graph: Graph, weights: Weights, layout: ModuleLayout):
   const values = new Map<number, Sym>([[0, input]]);
   const pending: Pending[] = [];
   const fused = dilatedSeparable(graph);
+  // A Keras model holds only layers that lead to its output: dead nodes (a cell node no edge
+  // reads) are left out here, though model.py and model.onnx's weights keep them.
+  const live = new Set(ancestors(graph, [graph.output]));
   for (const node of graph.nodes.slice(1)) {
-    if (values.has(node.id)) continue;
+    if (values.has(node.id) || !live.has(node.id)) continue;
     const name = layerName(layout, node.id);
     const ins = node.inputs.map((j) => values.get(j)!);
     const pointwise = fused.get(node.id);
@@ -88,9 +91,11 @@ function separable(graph: Graph, dw: Node, pw: Node, x: Sym, weights: Weights, n
 
 /** Sets the moving statistics of every batch-norm layer (for comparing on a batch's statistics). */
 export function setMovingStatistics(model: tf.LayersModel, graph: Graph, layout: ModuleLayout, stats: ReadonlyMap<number, BatchNormState>): void {
+  const present = new Set(model.layers.map((l) => l.name));
   for (const [id, s] of stats) {
     const op = graph.nodes[id].op;
-    if (op.kind !== 'batchnorm') continue;
+    // Dead batch norms are not in the Keras model (see tfjsModel).
+    if (op.kind !== 'batchnorm' || !present.has(layerName(layout, id))) continue;
     const layer = model.getLayer(layerName(layout, id));
     const values = [tf.tensor1d(s.runningMean), tf.tensor1d(s.runningVar)];
     const current = layer.getWeights();
