@@ -6,17 +6,11 @@
 //   pareto.svg    every evaluated trial and the front
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineState } from '../search/engine.js';
+import type { SearchState } from '../search/engine.js';
+import type { TrialReport } from '../evaluator/evaluate.js';
 
-export interface TrialLine {
-  readonly trial: string;
-  readonly genome: string;
-  readonly generation: number;
-  readonly objectives: Record<string, number>;
-  readonly status: 'Succeeded' | 'Failed';
-  readonly durationMs: number;
-  readonly reason?: string;
-}
+/** A line of trials.jsonl: a trial's report without its stats, and its generation. */
+export type TrialLine = Omit<TrialReport, 'stats'> & { readonly generation: number };
 
 export class RunDir {
   constructor(readonly dir: string) {}
@@ -31,11 +25,11 @@ export class RunDir {
     for (const f of ['trials.jsonl', 'state.json', 'front.json', 'summary.json', 'pareto.svg']) rmSync(this.path(f), { force: true });
   }
 
-  readState(): EngineState | undefined {
+  readState(): SearchState | undefined {
     const file = this.path('state.json');
     if (!existsSync(file)) return undefined;
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as EngineState;
+      return JSON.parse(readFileSync(file, 'utf8')) as SearchState;
     } catch (err) {
       throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
     }

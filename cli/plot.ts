@@ -4,12 +4,12 @@
 import { parse as parseVega, View } from 'vega';
 import { compile } from 'vega-lite';
 import type { ObjectiveName } from '../search/objectives.js';
-import type { FrontMember, HistoryEntry } from '../search/engine.js';
+import type { EvaluatedTrial, FrontMember } from '../search/trial.js';
 import { paretoSpec } from '../results/report/specs.js';
 
 export { OBJECTIVE_LABELS } from '../results/report/specs.js';
 
-export async function paretoSvg(title: string, objectives: readonly ObjectiveName[], history: readonly HistoryEntry[], front: readonly FrontMember[], knee?: FrontMember): Promise<string> {
+export async function paretoSvg(title: string, objectives: readonly ObjectiveName[], history: readonly EvaluatedTrial[], front: readonly FrontMember[], knee?: FrontMember): Promise<string> {
   const spec = paretoSpec({ title, objectives, trials: history.filter((t) => t.status === 'Succeeded'), front: new Set(front.map((f) => f.trial)), knee: knee?.trial });
   const view = new View(parseVega(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();

@@ -30,7 +30,7 @@ export async function loadStudy(opts: SourceOptions): Promise<Study> {
       } catch (err) {
         throw new CliError([`--kubeconfig: cannot load ${opts.kubeconfig ?? 'the default kubeconfig'}: ${(err as Error).message}`], EXIT.invalid);
       }
-      const { fetchStudy } = await import('../results/cluster.js');
+      const { fetchStudy } = await import('../operator/ui-study.js');
       return await fetchStudy(kc, opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default', opts.experiment);
     }
   } catch (err) {

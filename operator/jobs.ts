@@ -2,6 +2,7 @@
 // `evaluator` container's command, args, env and termination-message settings, and with
 // the pod hardened (no service-account token, non-root, read-only root, no capabilities).
 import type * as k8s from '@kubernetes/client-node';
+import { encodeBatchRequest, TERMINATION_LOG, type BatchTrial } from '../evaluator/protocol.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import {
   ANNOTATION_TRIALS,
@@ -18,20 +19,16 @@ import {
 } from './types.js';
 
 export const DEFAULT_EVALUATOR_IMAGE = 'rwenas:0.1.0';
-export const TERMINATION_LOG = '/dev/termination-log';
 export const SCRATCH = '/rwenas-scratch';
 
-export interface BatchTrial {
-  name: string;
-  genome: string;
-}
-
+/** One evaluator Job: attempt `attempt` of batch `batch` of a generation. */
 export interface JobRequest {
-  name: string;
-  generation: number;
-  batch: number;
-  attempt: number;
-  trials: BatchTrial[];
+  readonly name: string;
+  readonly generation: number;
+  readonly batch: number;
+  readonly attempt: number;
+  /** The batch's trials that are not final yet. */
+  readonly trials: readonly BatchTrial[];
 }
 
 export interface JobOptions {
@@ -64,7 +61,7 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
     index = containers.length - 1;
   }
   const user = containers[index];
-  const batchJson = JSON.stringify({ trials: req.trials });
+  const batchJson = encodeBatchRequest(req.trials);
   const ours = new Set(['RWENAS_SPEC', 'RWENAS_BATCH', 'RWENAS_JOB']);
   const env: k8s.V1EnvVar[] = [
     ...(user.env ?? []).filter((e) => !ours.has(e.name)),

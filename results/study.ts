@@ -5,9 +5,10 @@
 import { violation } from '../search/algorithms/constrained.js';
 import { nonDominatedSort } from '../search/algorithms/sort.js';
 import type { ConstraintsSpec } from '../search/experiment/spec.js';
-import { generationHistory, type GenerationRecord } from '../search/generations.js';
+import { generationHistory, type GenerationRecord } from '../search/study.js';
 import { kneeIndex } from '../search/knee.js';
-import type { ObjectiveName, Objectives, TrialStatus } from '../search/objectives.js';
+import type { ObjectiveName, Objectives } from '../search/objectives.js';
+import type { TrialOutcome as TrialStatus } from '../search/trial.js';
 import type { NetworkOptions, SpaceName } from '../search/space.js';
 
 export interface StudyTrial {

@@ -10,12 +10,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadManifest, ManifestError, resolveManifest } from '../../search/experiment/load.js';
 import type { ExperimentManifest } from '../../search/experiment/spec.js';
-import { encodeBatchResult, parseBatchRequest, type BatchRequest } from '../../evaluator/protocol.js';
+import { encodeBatchResult, parseBatchRequest, TERMINATION_LOG, type BatchRequest } from '../../evaluator/protocol.js';
 import { Evaluator } from '../../evaluator/evaluate.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { checkGenome, readManifest } from '../manifest.js';
-
-export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
 
 interface EvaluateOptions {
   file?: string;
@@ -65,7 +63,7 @@ export function registerEvaluate(program: Command): void {
     .option('--batch-file <path>', 'batch {"trials":[{"name":..,"genome":..}]}; else RWENAS_BATCH')
     .option('--set <path=value>', 'override a field, e.g. spec.evaluation.rwe.trainSamples=1000 (repeatable)', collect, [])
     .option('--engine <engine>', 'onnx, tfjs or auto (overrides spec.evaluation.engine)')
-    .option('--termination-log [path]', `write the compact batch result there (default ${DEFAULT_TERMINATION_LOG})`)
+    .option('--termination-log [path]', `write the compact batch result there (default ${TERMINATION_LOG})`)
     .action(async (opts: EvaluateOptions) => {
       if (opts.engine !== undefined && !['onnx', 'tfjs', 'auto'].includes(opts.engine)) {
         throw new CliError([`--engine: expected onnx, tfjs or auto, got ${JSON.stringify(opts.engine)}`], EXIT.invalid);
@@ -80,21 +78,23 @@ export function registerEvaluate(program: Command): void {
       }
       const reports = [];
       try {
-        for (const trial of batch.trials) {
-          const [report] = await evaluator.evaluate([trial.genome]);
+        for (const { name, genome } of batch.trials) {
+          const report = await evaluator.evaluate({ trial: name, genome });
           reports.push(report);
-          const named = opts.genome.length > 0 ? {} : { name: trial.name };
-          process.stdout.write(`${JSON.stringify({ ...named, ...report })}\n`);
+          // Printed as before trials were named: the batch's name (pod form) instead of `trial`.
+          const { trial: _trial, ...printed } = report;
+          const named = opts.genome.length > 0 ? {} : { name };
+          process.stdout.write(`${JSON.stringify({ ...named, ...printed })}\n`);
         }
       } finally {
         await evaluator.close();
       }
       if (opts.terminationLog !== undefined && opts.terminationLog !== false) {
-        const path = opts.terminationLog === true ? DEFAULT_TERMINATION_LOG : opts.terminationLog;
+        const path = opts.terminationLog === true ? TERMINATION_LOG : opts.terminationLog;
         const stats = reports.find((r) => r.stats?.engine)?.stats;
         const text = encodeBatchResult({
           ...(stats ? { engine: `${String(stats.engine)}/${String(stats.backend)}` } : {}),
-          trials: reports.map((r, i) => ({ name: batch.trials[i].name, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
+          trials: reports.map((r) => ({ name: r.trial, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
         });
         await writeFile(path, text);
       }

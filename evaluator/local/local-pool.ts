@@ -1,17 +1,12 @@
 // The local executor's pool of worker threads. Each worker owns one Evaluator (so data is
-// loaded once per worker); genomes go to whichever worker is idle, and results come back in
+// loaded once per worker); trials go to whichever worker is idle, and results come back in
 // input order, so the engine sees the same results whatever the number of workers (each
 // evaluation is seeded by the experiment seed and the genome, not by which worker ran it).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
-import type { EvaluatorOptions, TrialReport } from '../evaluate.js';
-
-/** Evaluates batches of genomes; reports each result as it arrives, returns all in input order. */
-export interface Executor {
-  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]>;
-  close(): Promise<void>;
-}
+import type { EvaluatorOptions, TrialReport, TrialRequest } from '../evaluate.js';
+import type { Executor } from './executor.js';
 
 // Compiled, the worker is a .js file beside this one; run from TypeScript sources (tests
 // under tsx), the worker thread registers the tsx loader before importing it.
@@ -83,19 +78,19 @@ export class LocalPool implements Executor {
     });
   }
 
-  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]> {
-    const results: TrialReport[] = new Array(genomes.length);
+  evaluate(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]> {
+    const results: TrialReport[] = new Array(trials.length);
     let next = 0;
     let done = 0;
     return new Promise((resolve) => {
-      if (genomes.length === 0) return resolve(results);
+      if (trials.length === 0) return resolve(results);
       const finish = (index: number, report: TrialReport) => {
         results[index] = report;
-        onResult?.(index, report);
-        if (++done === genomes.length) resolve(results);
+        onResult?.(report, index);
+        if (++done === trials.length) resolve(results);
       };
       const feed = (slot: Slot) => {
-        if (next >= genomes.length) return;
+        if (next >= trials.length) return;
         const index = next++;
         const started = performance.now();
         slot.busy = true;
@@ -110,7 +105,8 @@ export class LocalPool implements Executor {
         const onExit = (code: number) => {
           cleanup();
           const reason = `evaluator worker exited (code ${code}) while evaluating this genome`;
-          finish(index, { genome: genomes[index], status: 'Failed', objectives: {}, reason, durationMs: performance.now() - started });
+          const { trial, genome } = trials[index];
+          finish(index, { trial, genome, status: 'Failed', objectives: {}, reason, durationMs: performance.now() - started });
           this.replace(slot).then(feed, () => undefined);
         };
         const cleanup = () => {
@@ -119,7 +115,7 @@ export class LocalPool implements Executor {
         };
         slot.worker.on('message', onMessage);
         slot.worker.once('exit', onExit);
-        slot.worker.postMessage({ id: index, genome: genomes[index] });
+        slot.worker.postMessage({ id: index, trial: trials[index] });
       };
       for (const slot of this.slots) feed(slot);
     });

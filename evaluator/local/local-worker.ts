@@ -1,22 +1,21 @@
 // A worker thread of the local pool: creates one Evaluator (loading data once) and evaluates
-// the genomes the pool sends it, one at a time.
+// the trials the pool sends it, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
-import { Evaluator, type EvaluatorOptions } from '../evaluate.js';
+import { Evaluator, type EvaluatorOptions, type TrialRequest } from '../evaluate.js';
 
 const { spec, options } = workerData as { spec: ExperimentSpec; options: EvaluatorOptions };
 const port = parentPort!;
 
 try {
   const evaluator = await Evaluator.create(spec, options);
-  port.on('message', async (msg: { id: number; genome: string } | { close: true }) => {
+  port.on('message', async (msg: { id: number; trial: TrialRequest } | { close: true }) => {
     if ('close' in msg) {
       await evaluator.close();
       port.close();
       return;
     }
-    const [report] = await evaluator.evaluate([msg.genome]);
-    port.postMessage({ id: msg.id, report });
+    port.postMessage({ id: msg.id, report: await evaluator.evaluate(msg.trial) });
   });
   port.postMessage({ ready: true });
 } catch (err) {

@@ -2,7 +2,7 @@
 // report draw the Pareto front from the same paretoSpec, so the two cannot drift.
 import type { TopLevelSpec } from 'vega-lite';
 import type { ObjectiveName, Objectives } from '../../search/objectives.js';
-import type { GenerationRecord } from '../../search/generations.js';
+import type { GenerationRecord } from '../../search/study.js';
 
 export const OBJECTIVE_LABELS: Record<ObjectiveName, string> = {
   error: 'error (%)',

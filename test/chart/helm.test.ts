@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { buildJob } from '../../operator/jobs.js';
 import { resolveManifest } from '../../search/experiment/load.js';
-import { CHART, findTool, helm, IN_CI, KUBE_VERSION, ROOT, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
+import { CHART, findTool, helm, IN_CI, ROOT, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
 
 const noHelm = unavailable('helm', !findTool('helm'));
 const noCluster = noHelm ?? unavailable('test cluster (kubectl + kubeconfig)', !findTool('kubectl') || !kubeconfig());
@@ -54,6 +54,17 @@ function operatorContainer(ms: Manifest[]) {
 }
 
 describe('helm chart', { skip: noHelm }, () => {
+  test('helm is built as its release is: a plain helm template assumes the Kubernetes of its client-go and honours the chart\'s kubeVersion', () => {
+    const v = helm(['version', '--template', '{{.Version}} {{.GitTreeState}}']);
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stdout, /^v3\.\d+\.\d+ clean$/);
+    const plain = helm(['template', 'rw', CHART]);
+    assert.equal(plain.status, 0, plain.stderr);
+    const old = helm(['template', 'rw', CHART, '--kube-version', '1.26.0']);
+    assert.notEqual(old.status, 0);
+    assert.match(old.stderr, /chart requires kubeVersion: >=1\.27\.0-0 which is incompatible with Kubernetes v1\.26\.0/);
+  });
+
   test('helm lint --strict is clean with default and custom values', () => {
     for (const extra of [[], ['-f', valuesFile(CUSTOM)]]) {
       const r = helm(['lint', CHART, '--strict', ...extra]);
@@ -146,7 +157,7 @@ describe('helm chart', { skip: noHelm }, () => {
       [['--set', 'metrics.serviceMonitor.interval=often'], /interval/],
     ];
     for (const [args, field] of bad) {
-      const r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, ...args]);
+      const r = helm(['template', 'rw', CHART, ...args]);
       assert.notEqual(r.status, 0, `accepted ${args.join(' ')}`);
       assert.match(r.stderr, /values don't meet the specifications of the schema|schema/i, args.join(' '));
       assert.match(r.stderr, field, `${args.join(' ')}: ${r.stderr}`);
@@ -154,13 +165,13 @@ describe('helm chart', { skip: noHelm }, () => {
   });
 
   test('template guards: several unelected replicas, a ServiceMonitor without its Service', () => {
-    let r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'operator.leaderElection.enabled=false']);
+    let r = helm(['template', 'rw', CHART, '--set', 'operator.leaderElection.enabled=false']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /leaderElection\.enabled=true/);
-    r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'operator.leaderElection.enabled=false', '--set', 'operator.replicas=1']);
+    r = helm(['template', 'rw', CHART, '--set', 'operator.leaderElection.enabled=false', '--set', 'operator.replicas=1']);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!operatorContainer(parseManifestsOf(r.stdout)).args.includes('--leader-elect'));
-    r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false']);
+    r = helm(['template', 'rw', CHART, '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /needs metrics\.service\.enabled/);
   });

@@ -97,8 +97,8 @@ test('real batch with a truncated copy: the error names the copy', needsCifar(),
 async function tarGz(entries: Record<string, Buffer>): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => p.on('end', r));
+  p.on('data', (c) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on('end', () => r()));
   for (const [name, body] of Object.entries(entries)) p.entry({ name }, body);
   p.finalize();
   await done;

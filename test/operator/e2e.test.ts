@@ -240,13 +240,18 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
   });
 
   test('8. suspend stops new Jobs and resumes; generations can be raised while running', async () => {
-    const { ns } = await setup('op-suspend');
+    const { ns, ops } = await setup('op-suspend');
     const m = tableExperiment('susp', { population: 4, generations: 0, trialsPerJob: 2 }) as { spec: Record<string, unknown> };
     m.spec.suspend = true;
     await applyManifest(ns, m);
     const s = await waitPhase(ns, 'susp', ['Suspended']);
     assert.equal(s.status.conditions.find((c: { type: string }) => c.type === 'Suspended').status, 'True');
-    await new Promise((r) => setTimeout(r, 3000));
+    // A reconcile that starts after the Suspended status must still create no Job: poke the
+    // experiment and wait until the operator has finished reconciling it once more.
+    const reconciles = async () => metricValue(await ops[0].metrics(), 'rwenas_reconcile_duration_seconds_count', { result: 'success' }) ?? 0;
+    const before = await reconciles();
+    await kubectlOk(['annotate', 'nasexperiment', 'susp', '-n', ns, 'rwenas.dev/poke=1']);
+    await waitFor('a reconcile after the poke', async () => (await reconciles()) > before, { timeoutMs: 60_000, intervalMs: 200 });
     assert.equal((await list(ns, 'jobs', 'rwenas.dev/experiment=susp')).length, 0);
     await kubectlOk(['patch', 'nasexperiment', 'susp', '-n', ns, '--type=merge', '-p', '{"spec":{"suspend":false,"algorithm":{"generations":1}}}']);
     const done = await waitPhase(ns, 'susp', ['Succeeded', 'Failed']);

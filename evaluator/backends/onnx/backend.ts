@@ -1,11 +1,11 @@
-// The ONNX Runtime executor: the lowered model on the CPU provider (intra-op threads
+// The ONNX Runtime inference engine: the lowered model on the CPU provider (intra-op threads
 // configurable), or on the CUDA provider where onnxruntime-node was installed with it.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../../../search/ir.js';
-import type { Engine, NetworkRunner } from '../backend.js';
+import type { InferenceEngine, NetworkRunner } from '../backend.js';
 import type { Weights } from '../weights.js';
 import { INPUT_NAME, lowerToOnnx, outputName } from './lower.js';
 
@@ -42,7 +42,7 @@ async function cudaProbe(): Promise<boolean> {
   }
 }
 
-export class OnnxEngine implements Engine {
+export class OnnxEngine implements InferenceEngine {
   readonly name = 'onnx' as const;
   private constructor(private provider: 'cpu' | 'cuda', private readonly threads: number) {}
 

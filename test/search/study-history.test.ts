@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Engine } from '../../search/engine.js';
-import { generationHistory } from '../../search/generations.js';
+import { SearchEngine } from '../../search/engine.js';
+import { generationHistory } from '../../search/study.js';
 import { bitSpace, evaluate } from './bitspace.js';
 
 const space = bitSpace(16);
 const algorithm = { name: 'nsga2' as const, populationSize: 8, offspringSize: 8, generations: 5, crossoverProbability: 0.9, mutationRate: 1 / 16, seed: 3, initialGenomes: [] };
 
 test('generation history: after each generation, the engine front size and hypervolume over the trials so far', () => {
-  const engine = Engine.create({ space, objectives: ['error', 'flops'], constraints: {}, algorithm });
+  const engine = SearchEngine.create({ space, objectives: ['error', 'flops'], constraints: {}, algorithm });
   const seen: { frontSize: number; hypervolume: number; evaluations: number }[] = [];
   while (!engine.done) {
-    engine.tell(engine.ask().map((c) => evaluate(c.genome, '11')));
+    engine.tell(engine.ask().map((c) => evaluate(c, '11')));
     seen.push({ frontSize: engine.front().length, hypervolume: engine.hypervolume(), evaluations: engine.history().length });
   }
   const records = generationHistory(engine.history(), ['error', 'flops'], {}, engine.referencePoint());
@@ -28,8 +28,8 @@ test('generation history: after each generation, the engine front size and hyper
 
 test('generation history: infeasible trials stay off the front; no reference point gives hypervolume 0', () => {
   const constraints = { maxFlops: 3e6 };
-  const engine = Engine.create({ space, objectives: ['error', 'flops'], constraints, algorithm });
-  while (!engine.done) engine.tell(engine.ask().map((c) => evaluate(c.genome)));
+  const engine = SearchEngine.create({ space, objectives: ['error', 'flops'], constraints, algorithm });
+  while (!engine.done) engine.tell(engine.ask().map((c) => evaluate(c)));
   const history = engine.history();
   assert.ok(history.some((h) => h.objectives.flops! > 3e6), 'some trials are infeasible');
   const records = generationHistory(history, ['error', 'flops'], constraints, null);

@@ -1,12 +1,12 @@
-// A NASExperiment and its NASTrials as a study: read through a kubeconfig (the CLI) or from
-// the operator's own cache (its page); the mapping from the objects is the same.
+// A NASExperiment and its NASTrials as a study (results/study.ts): read through a kubeconfig
+// (rwenas export/report --experiment) or from the operator's own cache (its page).
 import * as k8s from '@kubernetes/client-node';
 import { applyDefaults, validateSpec } from '../search/experiment/validate.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import { spaceByName } from '../search/spaces/index.js';
-import { API_GROUP, API_VERSION_NAME, EXPERIMENT_PLURAL, LABEL_EXPERIMENT, TRIAL_PLURAL, type ExperimentObject, type TrialObject } from '../operator/types.js';
-import { StudyError } from './run-dir.js';
-import { buildStudy, type Study, type StudyTrial } from './study.js';
+import { API_GROUP, API_VERSION_NAME, EXPERIMENT_PLURAL, LABEL_EXPERIMENT, TRIAL_PLURAL, type ExperimentObject, type TrialObject } from './types.js';
+import { StudyError } from '../results/run-dir.js';
+import { buildStudy, type Study, type StudyTrial } from '../results/study.js';
 
 /** The study of an experiment given its object and its trials (only final trials count). */
 export function studyFromObjects(experiment: ExperimentObject, trials: readonly TrialObject[]): Study {
