@@ -12,6 +12,7 @@ import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Reconciler } from './reconcile.js';
 import { LABEL_EXPERIMENT, type ExperimentObject, type TrialObject } from './types.js';
+import { uiRouter } from './ui.js';
 import { WorkQueue } from './workqueue.js';
 import { DEFAULT_EVALUATOR_IMAGE } from './jobs.js';
 
@@ -30,6 +31,8 @@ export interface OperatorOptions {
   image: string;
   workers: number;
   resyncMs: number;
+  /** Serve the read-only experiment pages (operator/ui.ts) on the metrics port. */
+  ui: boolean;
 }
 
 export function defaultOptions(): OperatorOptions {
@@ -46,6 +49,7 @@ export function defaultOptions(): OperatorOptions {
     image: process.env.RWENAS_EVALUATOR_IMAGE ?? DEFAULT_EVALUATOR_IMAGE,
     workers: 4,
     resyncMs: 30_000,
+    ui: true,
   };
 }
 
@@ -223,6 +227,7 @@ export class Operator {
       res.set('Content-Type', this.metrics.registry.contentType);
       res.send(await this.metrics.registry.metrics());
     });
+    if (this.o.ui) metricsApp.use(uiRouter({ experiments: () => this.experiments.list(), trials: (ns) => this.trials.list(ns) }));
     const probes = express();
     probes.get('/healthz', (_req, res) => {
       res.send('ok');

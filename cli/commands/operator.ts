@@ -47,6 +47,7 @@ export function registerOperator(program: Command): void {
       return n;
     }, d.workers)
     .addOption(duration('--resync <d>', 'period of full resyncs', d.resyncMs))
+    .option('--no-ui', 'do not serve the read-only experiment pages (/ and /experiments/NS/NAME) on the metrics port')
     .action(async (opts) => {
       if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
       await runOperator({
@@ -64,6 +65,7 @@ export function registerOperator(program: Command): void {
         image: opts.evaluatorImage,
         workers: opts.workers,
         resyncMs: opts.resync,
+        ui: opts.ui !== false,
       });
       // Runs until a signal: runOperator installed the handlers that stop and exit.
       await new Promise(() => {});
