@@ -20,6 +20,7 @@ export function studyFromObjects(experiment: ExperimentObject, trials: readonly 
     .filter((t) => t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed')
     .map((t) => ({
       trial: t.spec.genomeHash,
+      name: t.metadata.name,
       genome: t.spec.genome,
       generation: t.spec.generation,
       status: t.status!.phase as 'Succeeded' | 'Failed',

@@ -20,6 +20,10 @@ const REFRESH_SECONDS = 30;
 
 export function uiRouter(source: UiSource): express.Router {
   const router = express.Router();
+  // Browsers ask for it; an empty answer keeps a 404 out of the page's console.
+  router.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   router.get('/', (_req, res) => {
     res.type('html').send(indexHtml(source.experiments()));
   });

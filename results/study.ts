@@ -12,7 +12,10 @@ import type { TrialOutcome as TrialStatus } from '../search/trial.js';
 import type { NetworkOptions, SpaceName } from '../search/space.js';
 
 export interface StudyTrial {
+  /** The genome hash (as in trials.jsonl and NASTrial spec.genomeHash). */
   readonly trial: string;
+  /** The NASTrial's name, for a cluster experiment (`<experiment>-<hash prefix>`). */
+  readonly name?: string;
   readonly genome: string;
   readonly generation: number;
   readonly status: TrialStatus;

@@ -50,8 +50,8 @@ function selectTrials(study: Study, opts: ExportOptions): { trials: StudyTrial[]
     if (!study.knee) throw new CliError([`${study.source.where}: no knee: the front is empty`], EXIT.invalid);
     return { trials: [study.knee], selection: 'knee' };
   }
-  const t = study.trials.find((x) => x.trial === opts.trial);
-  if (!t) throw new CliError([`--trial: ${study.source.where} has no trial ${JSON.stringify(opts.trial)} (trial ids are the 16-hex-digit genome hashes in trials.jsonl or NASTrial spec.genomeHash)`], EXIT.invalid);
+  const t = study.trials.find((x) => x.trial === opts.trial || x.name === opts.trial);
+  if (!t) throw new CliError([`--trial: ${study.source.where} has no trial ${JSON.stringify(opts.trial)} (a trial is its 16-hex-digit genome hash, as in trials.jsonl, or its NASTrial name)`], EXIT.invalid);
   if (t.status !== 'Succeeded') throw new CliError([`--trial: trial ${t.trial} failed (${t.reason ?? 'no reason'}); only evaluated architectures are exported`], EXIT.invalid);
   return { trials: [t], selection: 'trial' };
 }
@@ -109,7 +109,7 @@ export function registerExport(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig for --experiment (default: $KUBECONFIG or ~/.kube/config)')
     .option('--front', 'export every trial of the front (one folder each)')
     .option('--knee', "export the front's knee")
-    .option('--trial <id>', 'export this trial (its genome hash)')
+    .option('--trial <id>', 'export this trial (its genome hash, or its NASTrial name)')
     .option('--out <dir>', 'output folder (default ./export/<trial>; with --front, one subfolder per trial)')
     .action((opts: ExportOptions) => exportCommand(opts));
 }
