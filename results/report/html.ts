@@ -131,13 +131,17 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1d2329; background: #f6f7f9; }
 header { background: #24313f; color: #fff; padding: 12px 24px; } header a { color: #cfe3ff; }
 h1 { margin: 0; font-size: 22px; } .sub { margin: 4px 0 0; color: #c8d1da; }
-main { padding: 8px 24px 32px; } section { background: #fff; border: 1px solid #dde2e7; border-radius: 6px; padding: 8px 16px 16px; margin: 16px 0; overflow-x: auto; }
+main { padding: 8px 24px 32px; display: grid; grid-template-columns: minmax(300px, 400px) minmax(0, 1fr); column-gap: 16px; }
+main > section { grid-column: 1 / -1; } main > #summary { grid-column: 1; } main > #front { grid-column: 2; }
+@media (max-width: 1100px) { main { display: block; } }
+table.kv td { word-break: break-word; } section { background: #fff; border: 1px solid #dde2e7; border-radius: 6px; padding: 8px 16px 16px; margin: 16px 0; overflow-x: auto; }
 h2 { font-size: 17px; } .hint { color: #5c6873; margin-top: 0; }
 table { border-collapse: collapse; } th, td { padding: 3px 8px; text-align: left; vertical-align: top; }
 table.kv th { color: #5c6873; font-weight: 500; } table.grid td, table.grid th, #trial-table td, #trial-table th { border-bottom: 1px solid #e7eaee; }
 #trial-table th { cursor: pointer; user-select: none; background: #eef1f4; position: sticky; top: 0; } #trial-table td.genome { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; max-width: 520px; }
 #trial-table tr.Failed td { color: #a33; } #trial-table tr.front td { background: #fff3f3; } #trial-table tr.knee td { background: #eaf2ff; }
 .scroll { max-height: 520px; overflow: auto; }
+#vg-tooltip-element table tr td.value { max-width: 560px !important; white-space: normal !important; word-break: break-all; }
 th.asc::after { content: ' \\25B2'; } th.desc::after { content: ' \\25BC'; }
 `;
 

@@ -126,10 +126,10 @@ export function historySpec(history: readonly GenerationRecord[]): TopLevelSpec 
   });
   return {
     $schema: SCHEMA,
-    title: 'Progress per generation',
+    title: { text: 'Progress per generation', subtitle: "hypervolume: of the front so far, in the objectives' own units (product), against the fixed reference point" },
     background: 'white',
     data: { values: history.map((h) => ({ ...h })) },
-    hconcat: [line('hypervolume', 'hypervolume (product of objective units, fixed reference point)', '#2ca02c'), line('frontSize', 'front size (trials)', '#d62728')],
+    hconcat: [line('hypervolume', 'hypervolume', '#2ca02c'), line('frontSize', 'front size (trials)', '#d62728')],
   } as TopLevelSpec;
 }
 

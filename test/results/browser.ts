@@ -70,6 +70,9 @@ export async function hoverFrontPoint(page: Page, i: number): Promise<{ genome: 
     const r = ps[index as number].getBoundingClientRect();
     return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
   }, i);
+  // Away first, so an earlier tooltip is gone and cannot cover this point.
+  await page.mouse.move(0, 0);
+  await page.waitForFunction(() => !document.querySelector('#vg-tooltip-element.visible'), { timeout: 5000 });
   await page.mouse.move(box.x, box.y);
   await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5000 });
   const tooltip = await page.$eval('#vg-tooltip-element', (el) => el.textContent ?? '');
