@@ -4,10 +4,11 @@
 //   front.json    the final Pareto front (deterministic: no timings)
 //   summary.json  counts, hypervolume, reference point, knee, seed, wall time
 //   pareto.svg    every evaluated trial and the front
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchState } from '../search/engine.js';
 import type { TrialReport } from '../evaluator/evaluate.js';
+import { fileError, makeDirs, writeFileAtomic } from '../evaluator/data/files.js';
 
 /** A line of trials.jsonl: a trial's report without its stats, and its generation. */
 export type TrialLine = Omit<TrialReport, 'stats'> & { readonly generation: number };
@@ -21,7 +22,7 @@ export class RunDir {
 
   /** Starts afresh: removes the outputs of an earlier run in the same directory. */
   reset(): void {
-    mkdirSync(this.dir, { recursive: true });
+    makeDirs(this.dir);
     for (const f of ['trials.jsonl', 'state.json', 'front.json', 'summary.json', 'pareto.svg']) rmSync(this.path(f), { force: true });
   }
 
@@ -50,11 +51,17 @@ export class RunDir {
         }
       }
     }
-    writeFileSync(file, [...kept.values()].map((l) => `${l}\n`).join(''));
+    // Replaced, not rewritten in place: a kill mid-write leaves the old file whole.
+    writeFileAtomic(file, [...kept.values()].map((l) => `${l}\n`).join(''));
   }
 
   appendTrial(line: TrialLine): void {
-    appendFileSync(this.path('trials.jsonl'), `${JSON.stringify(line)}\n`);
+    const file = this.path('trials.jsonl');
+    try {
+      appendFileSync(file, `${JSON.stringify(line)}\n`);
+    } catch (err) {
+      throw fileError(file, 'append to', err);
+    }
   }
 
   /** Written to a temporary file and renamed, so an interruption never leaves half a file. */
@@ -63,8 +70,6 @@ export class RunDir {
   }
 
   writeText(name: string, text: string): void {
-    const tmp = this.path(`.${name}.tmp`);
-    writeFileSync(tmp, text);
-    renameSync(tmp, this.path(name));
+    writeFileAtomic(this.path(name), text);
   }
 }

@@ -9,6 +9,7 @@ import type { Objectives } from '../search/objectives.js';
 import type { SearchSpace } from '../search/space.js';
 import { spaceByName } from '../search/spaces/index.js';
 import type { Candidate, TrialResult } from '../search/trial.js';
+import { DegenerateNetworkError, WORST_ERROR } from './degenerate.js';
 import type { ErrorEstimator, EvaluatorOptions } from './estimators/estimator.js';
 import { ESTIMATORS } from './estimators/registry.js';
 
@@ -59,6 +60,11 @@ export class Evaluator {
       return { trial, genome: canonical, status: 'Succeeded', objectives, ...(stats ? { stats } : {}), durationMs };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof DegenerateNetworkError && objectives.params !== undefined) {
+        // A valid evaluation with the worst score, for every estimator: not a failure.
+        const worst = { error: WORST_ERROR, params: objectives.params, flops: objectives.flops as number };
+        return { trial, genome: canonical, status: 'Succeeded', objectives: worst, reason: `degenerate network, recorded with the worst error (${WORST_ERROR}%): ${reason}`, stats: { degenerate: true }, durationMs: performance.now() - started };
+      }
       return { trial, genome: canonical, status: 'Failed', objectives, reason, durationMs: performance.now() - started };
     }
   }

@@ -19,7 +19,7 @@ import type { ObjectiveName, Objectives } from '../search/objectives.js';
 import { frontSummary, overFailureBudget, requiredObjectives, settingsKey, toResult } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { harvest, type Harvest, type Harvested } from './harvest.js';
-import { buildJob, jobState, ownerRef, type JobRequest } from './jobs.js';
+import { buildJob, evaluatorServiceAccount, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
 import { apiMessage, apiStatus, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
 import { trialName } from './naming.js';
@@ -37,6 +37,8 @@ export interface Snapshot {
 
 export interface ReconcileOptions {
   image: string;
+  /** ServiceAccount of evaluator pods (operator/jobs.ts). */
+  serviceAccount: string;
   identity: string;
   /** How long a Complete Job may show no pod before its attempt counts as failed. */
   podGraceMs?: number;
@@ -72,6 +74,8 @@ const toIso = (d: Date | string | undefined): string | undefined => (d === undef
 export class Reconciler {
   /** Engines by experiment uid, with the settings they were built for (a cache: replay rebuilds them). */
   private readonly engines = new Map<string, { key: string; engine: SearchEngine }>();
+  /** ServiceAccounts and spec ConfigMaps (`namespace/name`) this process made or checked. */
+  private readonly made = new Set<string>();
   /** When the last result of an experiment was recorded (for the generation-transition metric). */
   private readonly lastResultAt = new Map<string, number>();
   /**
@@ -215,7 +219,8 @@ export class Reconciler {
    * matter), then marks the new Jobs' trials Running. Returns the Jobs now running.
    */
   private async apply(pass: Pass, work: Plan, generation: number): Promise<number> {
-    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image }) }));
+    const specMap = work.jobs.length > 0 ? await this.podInputs(pass) : '';
+    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap }) }));
     const [madeTrials, madeJobs] = await Promise.all([
       Promise.all(work.create.map((c) => this.createTrial(pass, c))),
       Promise.all(jobs.map(({ req, job }) => this.createJob(pass, req, job))),
@@ -227,6 +232,34 @@ export class Reconciler {
     const activeJobs = pass.jobs.filter((j) => jobState(j) === 'Active').length + jobs.length;
     if (created > 0) pass.log.info('created evaluator Jobs', { generation, jobs: created, activeJobs });
     return activeJobs;
+  }
+
+  /**
+   * What evaluator pods need before their Jobs exist: the evaluator ServiceAccount of the
+   * namespace and the experiment's spec ConfigMap. Made once per process (a set remembers
+   * them); an existing ConfigMap is used only if it is this experiment's, with this content.
+   */
+  private async podInputs(pass: Pass): Promise<string> {
+    const account = `${pass.ns}/${this.o.serviceAccount}`;
+    if (!this.made.has(account)) {
+      await this.kube.createServiceAccount(pass.ns, evaluatorServiceAccount(pass.ns, this.o.serviceAccount)).catch((err) => {
+        if (apiStatus(err) !== 409) throw new Error(`creating ServiceAccount ${this.o.serviceAccount}: ${apiMessage(err)}`);
+      });
+      this.made.add(account);
+    }
+    const map = specConfigMap(pass.exp, pass.spec);
+    const name = map.metadata!.name!;
+    if (this.made.has(`${pass.ns}/${name}`)) return name;
+    try {
+      await this.kube.createConfigMap(pass.ns, map);
+    } catch (err) {
+      if (apiStatus(err) !== 409) throw new Error(`creating ConfigMap ${name}: ${apiMessage(err)}`);
+      const found = await this.kube.getConfigMap(pass.ns, name);
+      const ours = found.metadata?.ownerReferences?.some((o) => o.uid === pass.uid) && found.data?.[SPEC_KEY] === map.data![SPEC_KEY];
+      if (!ours) throw new Error(`ConfigMap ${name} exists but is not this experiment's spec (another owner or other content): delete it`);
+    }
+    this.made.add(`${pass.ns}/${name}`);
+    return name;
   }
 
   /** The failure budget is spent: running Jobs are deleted (their results would not count). */

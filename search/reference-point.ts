@@ -4,6 +4,7 @@
 // is feasible; a zero range adds 10% of |nadir|, or 1 when the nadir is 0). The engine records
 // it in its state and never moves it, so hypervolumes of different generations compare.
 import type { SearchSettings } from './settings.js';
+import { maxOf, minOf } from './extrema.js';
 
 /** The point the spec gives, in objective order; null when the spec leaves it to the data. */
 export function givenReference(settings: SearchSettings): number[] | null {
@@ -18,8 +19,8 @@ export function referenceFrom(succeeded: readonly number[][], feasible: readonly
   if (basis.length === 0) return null;
   return Array.from({ length: objectives }, (_, j) => {
     const values = basis.map((v) => v[j]);
-    const nadir = Math.max(...values);
-    const range = nadir - Math.min(...values);
+    const nadir = maxOf(values);
+    const range = nadir - minOf(values);
     return nadir + (range > 0 ? 0.1 * range : nadir !== 0 ? 0.1 * Math.abs(nadir) : 1);
   });
 }

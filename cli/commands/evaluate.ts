@@ -1,7 +1,8 @@
 // `rwenas evaluate`: evaluates genomes with the search space and evaluation settings of a
 // manifest and prints one JSON object per trial on stdout.
 //   rwenas evaluate -f FILE --genome G [--genome G ...] [--set PATH=VALUE ...] [--engine onnx|tfjs|auto]
-// Pod form (the operator's evaluator Jobs): the manifest from RWENAS_SPEC (or --spec-json),
+// Pod form (the operator's evaluator Jobs): the manifest from the file RWENAS_SPEC_FILE (the
+// operator's mounted ConfigMap), else RWENAS_SPEC (or --spec-json),
 // the batch from RWENAS_BATCH (or --batch-file), and the compact batch result
 // (evaluator/protocol.ts) written to --termination-log (default /dev/termination-log).
 // Exit: 0 when every trial got a report (Failed trials included: their reasons are results);
@@ -27,9 +28,11 @@ interface EvaluateOptions {
 
 async function manifestFrom(opts: EvaluateOptions): Promise<ExperimentManifest> {
   if (opts.file) return readManifest(opts.file, opts.set);
+  // The operator mounts the spec as a file (a ConfigMap): an env value is limited to 128 KiB.
+  if (!opts.specJson && process.env.RWENAS_SPEC_FILE) return readManifest(process.env.RWENAS_SPEC_FILE, opts.set);
   const json = opts.specJson ?? process.env.RWENAS_SPEC;
   const source = opts.specJson ? '--spec-json' : 'RWENAS_SPEC';
-  if (!json) throw new CliError(['rwenas evaluate: no manifest: give -f FILE, --spec-json JSON or the RWENAS_SPEC environment variable'], EXIT.invalid);
+  if (!json) throw new CliError(['rwenas evaluate: no manifest: give -f FILE, --spec-json JSON or the RWENAS_SPEC_FILE or RWENAS_SPEC environment variable'], EXIT.invalid);
   try {
     // JSON is YAML: the same loader gives the same messages, with --set applied.
     return json.trimStart().startsWith('{') ? resolveManifest(JSON.parse(json), { sets: opts.set, checkGenome }) : loadManifest(json, source, { sets: opts.set, checkGenome });

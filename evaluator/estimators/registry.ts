@@ -4,6 +4,7 @@ import { calibrationFor, combinedError, combinedScore } from './calibration.js';
 import type { EstimatorFactory } from './estimator.js';
 import { RandomWeightProbe, type RandomWeightMethod } from './random-weight.js';
 import { loadTable } from './table.js';
+import { zeroCost } from './zero-cost-estimator.js';
 
 /** Evaluation methods by name; rwe, naswot and their combinations register here too. */
 export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
@@ -15,6 +16,7 @@ export const ESTIMATORS: Partial<Record<EvaluationMethod, EstimatorFactory>> = {
   naswot: randomWeight('naswot'),
   'rwe+naswot': randomWeight('rwe+naswot'),
   'naswot+params': naswotParams(),
+  'zero-cost': zeroCost(),
 };
 
 /**

@@ -16,7 +16,7 @@ export const EXPORT_INPUT = 'input';
 export const EXPORT_OUTPUT = 'logits';
 
 export function exportOnnx(graph: Graph, weights: Weights, layout: ModuleLayout, metadata: Readonly<Record<string, string>>): Uint8Array {
-  const model = lowerToOnnx(graph, weights, [graph.output], {
+  const model = lowerToOnnx(graph, weights, [graph.output], {}, {
     batchNorm: 'inference',
     paramName: (node, role) => paramKey(layout, node, role),
     tensorName: (id) => (id === graph.output ? EXPORT_OUTPUT : `${layout.blockOf.get(id)!.attr}/${layout.local.get(id)}`),

@@ -6,5 +6,9 @@ import type { TrialReport, TrialRequest } from '../evaluate.js';
 export interface Executor {
   /** Reports each result as it arrives; resolves with all of them in input order. */
   evaluate(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]>;
-  close(): Promise<void>;
+  /**
+   * Stops: trials being evaluated may finish (a pool gives its workers graceMs), a batch in
+   * progress is abandoned, and nothing more is reported.
+   */
+  close(graceMs?: number): Promise<void>;
 }

@@ -4,6 +4,8 @@ import { Evaluator, type EvaluatorOptions, type TrialReport, type TrialRequest }
 import type { Executor } from './executor.js';
 
 export class InProcessExecutor implements Executor {
+  private closed = false;
+
   private constructor(private readonly evaluator: Evaluator) {}
 
   static async create(spec: ExperimentSpec, options: EvaluatorOptions = {}): Promise<InProcessExecutor> {
@@ -14,6 +16,8 @@ export class InProcessExecutor implements Executor {
     const reports: TrialReport[] = [];
     for (const [i, t] of trials.entries()) {
       const report = await this.evaluator.evaluate(t);
+      // Closed meanwhile (^C): nothing more is reported.
+      if (this.closed) break;
       reports.push(report);
       onResult?.(report, i);
     }
@@ -21,6 +25,7 @@ export class InProcessExecutor implements Executor {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.evaluator.close();
   }
 }

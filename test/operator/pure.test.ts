@@ -24,8 +24,7 @@ const rawSpec = {
         nodeSelector: { gpu: 'yes' },
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
         containers: [
-          { name: 'evaluator', image: 'me/rwenas:1', command: ['evil'], resources: { limits: { 'nvidia.com/gpu': 1 } }, env: [{ name: 'A', value: '1' }, { name: 'RWENAS_BATCH', value: 'x' }] },
-          { name: 'sidecar', image: 'busybox' },
+          { name: 'evaluator', image: 'me/rwenas:1', resources: { limits: { 'nvidia.com/gpu': 1 } }, env: [{ name: 'A', value: '1' }] },
         ],
       },
     },
@@ -43,7 +42,7 @@ test('names are deterministic and fit Kubernetes limits', () => {
 test('the evaluator Job keeps the user template but owns command, env and security', () => {
   const r = resolveSpec(rawSpec);
   assert.ok(r.ok);
-  const job = buildJob(exp, r.spec, { name: 'exp1-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 't1', genome: 'g1' }] }, { image: 'default:1' });
+  const job = buildJob(exp, r.spec, { name: 'exp1-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 't1', genome: 'g1' }] }, { image: 'default:1', serviceAccount: 'rwenas-evaluator', specConfigMap: 'exp1-spec-x' });
   const pod = job.spec!.template.spec!;
   const c = pod.containers.find((x) => x.name === 'evaluator')!;
   assert.equal(c.image, 'me/rwenas:1');
@@ -51,7 +50,8 @@ test('the evaluator Job keeps the user template but owns command, env and securi
   assert.deepEqual(c.resources, { limits: { 'nvidia.com/gpu': 1 } });
   assert.equal(c.env!.find((e) => e.name === 'A')!.value, '1');
   assert.deepEqual(JSON.parse(c.env!.find((e) => e.name === 'RWENAS_BATCH')!.value!), { trials: [{ name: 't1', genome: 'g1' }] });
-  assert.equal(JSON.parse(c.env!.find((e) => e.name === 'RWENAS_SPEC')!.value!).spec.searchSpace.name, 'nb201');
+  assert.equal(c.env!.find((e) => e.name === 'RWENAS_SPEC_FILE')!.value, '/rwenas-spec/experiment.json');
+  assert.deepEqual(pod.volumes!.find((v) => v.name === 'rwenas-spec')!.configMap, { name: 'exp1-spec-x', items: [{ key: 'experiment.json', path: 'experiment.json' }] });
   assert.equal(c.terminationMessagePolicy, 'FallbackToLogsOnError');
   assert.deepEqual(c.securityContext!.capabilities, { drop: ['ALL'] });
   assert.equal(c.securityContext!.readOnlyRootFilesystem, true);
@@ -60,7 +60,7 @@ test('the evaluator Job keeps the user template but owns command, env and securi
   assert.equal(pod.securityContext!.runAsNonRoot, true);
   assert.equal(pod.restartPolicy, 'Never');
   assert.deepEqual(pod.nodeSelector, { gpu: 'yes' });
-  assert.equal(pod.containers.length, 2);
+  assert.equal(pod.containers.length, 1);
   assert.ok(pod.volumes!.some((v) => v.emptyDir) && c.volumeMounts!.some((m) => m.mountPath === '/rwenas-scratch'));
   assert.equal(c.env!.find((e) => e.name === 'TMPDIR')!.value, '/rwenas-scratch');
   assert.equal(job.spec!.template.metadata!.labels!.team, 'a');
@@ -74,7 +74,7 @@ test('the evaluator Job keeps the user template but owns command, env and securi
 test('a template without an evaluator container gets one with the default image', () => {
   const r = resolveSpec({ searchSpace: { name: 'nb201' } });
   assert.ok(r.ok);
-  const job = buildJob(exp, r.spec, { name: 'j', generation: 0, batch: 0, attempt: 0, trials: [] }, { image: 'default:1' });
+  const job = buildJob(exp, r.spec, { name: 'j', generation: 0, batch: 0, attempt: 0, trials: [] }, { image: 'default:1', serviceAccount: 'rwenas-evaluator', specConfigMap: 'exp1-spec-x' });
   assert.equal(job.spec!.template.spec!.containers[0].image, 'default:1');
 });
 

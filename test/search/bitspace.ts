@@ -12,6 +12,7 @@ export function bitSpace(length: number): SearchSpace<number[]> {
       final: { channels: 1, cells: 1, widthMultiplier: 1, numClasses: 10, inputSize: 32 },
       proxy: { channels: 1, cells: 1, widthMultiplier: 1, numClasses: 10, inputSize: 32 },
     },
+    unusedOptions: [],
     parse(text) {
       if (text.length !== length) throw new GenomeError(name, Math.min(text.length, length), `${length} bits`, `${text.length} characters`);
       return [...text].map((c, i) => {

@@ -115,7 +115,8 @@ export class TfjsEngine implements InferenceEngine {
 type Padding = [[number, number], [number, number], [number, number], [number, number]];
 const pad2 = (p: number): Padding => [[0, 0], [p, p], [p, p], [0, 0]];
 
-function forward(node: Node, ins: tf.Tensor4D[], graph: Graph, p?: { w: tf.Tensor; b?: tf.Tensor }): tf.Tensor4D {
+/** One node's output from its inputs' (NHWC); `p` holds the node's weights in tfjs layout. The gradient-based proxies reuse it. */
+export function forward(node: Node, ins: tf.Tensor4D[], graph: Graph, p?: { w: tf.Tensor; b?: tf.Tensor }): tf.Tensor4D {
   const op = node.op;
   const x = ins[0];
   switch (op.kind) {
