@@ -2,7 +2,7 @@
 // Debian's chromium: no console errors and no network, every trial plotted, the tooltip of a
 // front point shows its genome, the trial table sorts and filters, a screenshot is written.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { needData, rwenas, TABLE, tempDir } from '../cli/helpers.js';
@@ -105,4 +105,25 @@ test('rwenas report: bad input exits 2 naming the file', { skip: needData(TABLE)
   r = rwenas(['report']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /run directory .* or --experiment/);
+  // Hostile files: every problem names the file (and line) and what was expected.
+  const bad = tempDir();
+  const summary = { experiment: 'x', space: 'nb201', method: 'table', objectives: ['error', 'flops'], seed: 1, done: true, referencePoint: null };
+  const cases: [object, string, RegExp][] = [
+    [{ ...summary, space: 'resnet' }, '', /summary\.json: space: expected one of nb201, darts, mobilenetv3, got "resnet"/],
+    [{ ...summary, objectives: ['error'] }, '', /summary\.json: objectives: expected 2 or 3 of error, params, flops/],
+    [{ ...summary, seed: -1 }, '', /summary\.json: seed: expected a non-negative integer, got -1/],
+    [summary, '{"trial":"a","genome":"g","generation":0,"status":"Succeeded","objectives":{"error":1,"flops":2}}\n{"trial":', /trials\.jsonl:2: not valid JSON/],
+    [summary, '{"trial":"a","genome":"g","generation":0,"status":"Succeeded","objectives":{"error":1}}\n', /trials\.jsonl:1: objectives\.flops: missing for a Succeeded trial/],
+    [summary, '{"trial":"a","genome":"g","generation":-2,"status":"Succeeded","objectives":{"error":1,"flops":2}}\n', /trials\.jsonl:1: generation: expected a generation number, got -2/],
+    [summary, '{"trial":"a","genome":"g","generation":0,"status":"Weird","objectives":{}}\n', /trials\.jsonl:1: status: expected Succeeded or Failed/],
+  ];
+  for (const [s, trialsText, message] of cases) {
+    writeFileSync(join(bad, 'summary.json'), JSON.stringify(s));
+    writeFileSync(join(bad, 'trials.jsonl'), trialsText);
+    const res = rwenas(['report', bad]);
+    assert.equal(res.status, 2, res.stderr);
+    assert.match(res.stderr, message);
+  }
+  writeFileSync(join(bad, 'summary.json'), '{"experiment": ');
+  assert.match(rwenas(['report', bad]).stderr, /summary\.json: not valid JSON/);
 });
