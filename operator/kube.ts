@@ -101,31 +101,45 @@ export class Kube {
     }
   }
 
-  private async listCustom<T>(plural: string, namespace: string | undefined, labelSelector: string | undefined): Promise<Listed<T>> {
+  /**
+   * Objects per LIST page. Informers list everything once (and again after a watch expires):
+   * pages of `limit` with `continue` keep each response small (100k NASTrials are ~190 MiB
+   * as one response) and are one consistent snapshot, whose resourceVersion the last page carries.
+   */
+  pageSize = 500;
+
+  private async paginate<T>(name: ApiCallName, page: (o: { limit: number; _continue?: string }) => Promise<unknown>): Promise<Listed<T>> {
+    const items: T[] = [];
+    let token: string | undefined;
+    let last: Listed<T> & { apiVersion?: string; kind?: string; metadata?: { resourceVersion?: string; continue?: string } };
+    do {
+      this.use(name);
+      last = (await page({ limit: this.pageSize, ...(token ? { _continue: token } : {}) })) as typeof last;
+      for (const item of last.items) items.push(item);
+      token = last.metadata?.continue || undefined;
+    } while (token);
+    return { ...last, items, metadata: { resourceVersion: last.metadata?.resourceVersion } };
+  }
+
+  private listCustom<T>(name: ApiCallName, plural: string, namespace: string | undefined, labelSelector: string | undefined): Promise<Listed<T>> {
     const common = { group: API_GROUP, version: API_VERSION_NAME, plural, labelSelector };
-    return (namespace
-      ? await this.custom.listNamespacedCustomObject({ ...common, namespace })
-      : await this.custom.listCustomObjectForAllNamespaces(common)) as Listed<T>;
+    return this.paginate<T>(name, (p) => (namespace ? this.custom.listNamespacedCustomObject({ ...common, ...p, namespace }) : this.custom.listCustomObjectForAllNamespaces({ ...common, ...p })));
   }
 
   listExperiments(namespace?: string): Promise<Listed<ExperimentObject>> {
-    this.use('listExperiments');
-    return this.listCustom(EXPERIMENT_PLURAL, namespace, undefined);
+    return this.listCustom('listExperiments', EXPERIMENT_PLURAL, namespace, undefined);
   }
 
   listTrials(namespace: string | undefined, labelSelector: string): Promise<Listed<TrialObject>> {
-    this.use('listTrials');
-    return this.listCustom(TRIAL_PLURAL, namespace, labelSelector);
+    return this.listCustom('listTrials', TRIAL_PLURAL, namespace, labelSelector);
   }
 
-  listJobs(namespace: string | undefined, labelSelector: string): Promise<k8s.V1JobList> {
-    this.use('listJobs');
-    return namespace ? this.batch.listNamespacedJob({ namespace, labelSelector }) : this.batch.listJobForAllNamespaces({ labelSelector });
+  async listJobs(namespace: string | undefined, labelSelector: string): Promise<k8s.V1JobList> {
+    return (await this.paginate<k8s.V1Job>('listJobs', (p) => (namespace ? this.batch.listNamespacedJob({ namespace, labelSelector, ...p }) : this.batch.listJobForAllNamespaces({ labelSelector, ...p })))) as k8s.V1JobList;
   }
 
-  listPods(namespace: string | undefined, labelSelector: string): Promise<k8s.V1PodList> {
-    this.use('listPods');
-    return namespace ? this.core.listNamespacedPod({ namespace, labelSelector }) : this.core.listPodForAllNamespaces({ labelSelector });
+  async listPods(namespace: string | undefined, labelSelector: string): Promise<k8s.V1PodList> {
+    return (await this.paginate<k8s.V1Pod>('listPods', (p) => (namespace ? this.core.listNamespacedPod({ namespace, labelSelector, ...p }) : this.core.listPodForAllNamespaces({ labelSelector, ...p })))) as k8s.V1PodList;
   }
 
   /**
@@ -145,6 +159,12 @@ export class Kube {
     this.use('createTrial');
     const namespace = trial.metadata.namespace ?? 'default';
     return (await this.custom.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, body: trial })) as TrialObject;
+  }
+
+  /** Sets (a string) or removes (null) labels of a NASTrial. */
+  async patchTrialLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<TrialObject> {
+    this.use('patchTrialLabels');
+    return (await this.custom.patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, name, body: { metadata: { labels } } }, merge)) as TrialObject;
   }
 
   /** Merge-patches a NASTrial's status with the same resourceVersion precondition. */

@@ -21,6 +21,7 @@ export const API_CALLS = {
   listTrials: { group: 'rwenas.dev', resource: 'nastrials', verb: 'list', scope: 'cluster', why: 'informer' },
   watchTrials: { group: 'rwenas.dev', resource: 'nastrials', verb: 'watch', scope: 'cluster', why: 'informer' },
   createTrial: { group: 'rwenas.dev', resource: 'nastrials', verb: 'create', scope: 'cluster', why: 'one NASTrial per genome' },
+  patchTrialLabels: { group: 'rwenas.dev', resource: 'nastrials', verb: 'patch', scope: 'cluster', why: 'label the whole Pareto front (rwenas.dev/front=true): status.paretoFront is bounded' },
   patchTrialStatus: { group: 'rwenas.dev', resource: 'nastrials/status', verb: 'patch', scope: 'cluster', why: 'record results' },
   listJobs: { group: 'batch', resource: 'jobs', verb: 'list', scope: 'cluster', why: 'informer' },
   watchJobs: { group: 'batch', resource: 'jobs', verb: 'watch', scope: 'cluster', why: 'informer' },

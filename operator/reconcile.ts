@@ -25,9 +25,10 @@ import type { Metrics } from './metrics.js';
 import { batches, trialName } from './naming.js';
 import { plan, type Plan } from './plan.js';
 import { replay, type CachedEngine } from './replay.js';
+import { frontLabelChanges } from './front.js';
 import { changedFields, lockDigests, resolveSpec, settingsDigest } from './spec.js';
 import { engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, settingsMismatchStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
-import { API_VERSION, LABEL_EXPERIMENT, LABEL_GENERATION, LABEL_MANAGED_BY, LABEL_SETTINGS, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
+import { API_VERSION, LABEL_EXPERIMENT, LABEL_FRONT, LABEL_GENERATION, LABEL_MANAGED_BY, LABEL_SETTINGS, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
 
 export interface Snapshot {
   exp: ExperimentObject;
@@ -43,6 +44,8 @@ export interface ReconcileOptions {
   identity: string;
   /** How long a Complete Job may show no pod before its attempt counts as failed. */
   podGraceMs?: number;
+  /** Members of status.paretoFront at most (default FRONT_IN_STATUS). */
+  frontInStatus?: number;
 }
 
 export interface Outcome {
@@ -126,13 +129,16 @@ export class Reconciler {
     const candidates = engine.done ? [] : engine.ask();
     const work = engine.done || overBudget ? { create: [], jobs: [] } : plan({ experiment: pass.experiment, spec: pass.spec, generation: engine.generation, candidates, trials: pass.trials, jobs: pass.jobs, retryable: harvested.retryable });
     const activeJobs = overBudget ? await this.stopJobs(pass) : await this.apply(pass, work, engine.generation);
+    const summary = frontSummary(engine, pass.spec.objectives);
+    await this.labelFront(pass, summary.front.map((f) => trialName(pass.experiment, f.trial)));
     const update = experimentStatus({
       ...pass,
+      frontInStatus: this.o.frontInStatus,
       trials: pass.trials.values(),
       generation: engine.generation,
       done: engine.done,
       candidates,
-      summary: frontSummary(engine, pass.spec.objectives),
+      summary,
       overBudget,
       activeJobs,
     });
@@ -278,6 +284,22 @@ export class Reconciler {
     }
     this.made.add(`${pass.ns}/${name}`);
     return name;
+  }
+
+  /** The whole front, as labels: rwenas.dev/front=true on its NASTrials and on no other. */
+  private async labelFront(pass: Pass, front: readonly string[]): Promise<void> {
+    const changes = frontLabelChanges(pass.trials.values(), new Set(front));
+    for (const group of batches(changes, 50)) {
+      await Promise.all(
+        group.map(async ({ name, onFront }) => {
+          try {
+            pass.trials.set(name, await this.kube.patchTrialLabels(pass.ns, name, { [LABEL_FRONT]: onFront ? 'true' : null }));
+          } catch (err) {
+            if (apiStatus(err) !== 404) throw err instanceof NotLeading ? err : new Error(`labelling NASTrial ${name}: ${apiMessage(err)}`);
+          }
+        }),
+      );
+    }
   }
 
   /** The failure budget is spent: running Jobs are deleted (their results would not count). */

@@ -5,6 +5,7 @@ import { canonicalJson } from '../search/engine-state.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import type { FrontSummary } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
+import { boundedFront } from './front.js';
 import { trialName } from './naming.js';
 import { isFinal, LABEL_EXPERIMENT, LABEL_SETTINGS, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
 
@@ -146,6 +147,8 @@ export interface ProgressInput extends StatusInput {
   /** `n trials failed, more than ...` once the failure budget is spent (search/study.ts). */
   readonly overBudget?: string;
   readonly activeJobs: number;
+  /** Members of status.paretoFront at most (operator/front.ts; the whole front is labelled). */
+  readonly frontInStatus?: number;
 }
 
 /** The status of a valid, accepted experiment: phase, counts, front, conditions and Events. */
@@ -164,7 +167,7 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
     hypervolume: summary.hypervolume,
     ...(summary.referencePoint ? { referencePoint: summary.referencePoint } : {}),
     frontSize: summary.front.length,
-    paretoFront: summary.front.map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
+    paretoFront: boundedFront(summary.front, spec.objectives, input.frontInStatus).map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
     lockedSpec: input.locked,
     startTime: old.startTime ?? now,
     ...(phase === 'Succeeded' || phase === 'Failed' ? { completionTime: old.completionTime ?? now } : {}),
