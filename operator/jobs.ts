@@ -222,6 +222,14 @@ export interface JobCoordinates {
   readonly attempt: number;
 }
 
+/** Whether an existing Job runs the evaluator `built` would (the API server adds defaults, never removes these). */
+export function sameEvaluator(existing: k8s.V1Job, built: k8s.V1Job): boolean {
+  const [a, b] = [existing.spec?.template.spec, built.spec?.template.spec];
+  const [x, y] = [a?.containers.find((c) => c.name === EVALUATOR_CONTAINER), b?.containers.find((c) => c.name === EVALUATOR_CONTAINER)];
+  const same = (p: unknown, q: unknown) => JSON.stringify(p ?? null) === JSON.stringify(q ?? null);
+  return !!x && !!y && a?.containers.length === 1 && x.image === y.image && same(x.command, y.command) && same(x.args, y.args) && same(x.env, y.env) && a?.serviceAccountName === b?.serviceAccountName;
+}
+
 /** The coordinates in a Job name of `experiment` (jobName's pattern), or undefined for any other name. */
 export function jobCoordinates(experiment: string, name: string | undefined): JobCoordinates | undefined {
   if (!name?.startsWith(`${experiment}-g`)) return undefined;
