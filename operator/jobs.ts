@@ -49,6 +49,8 @@ export interface JobOptions {
   readonly serviceAccount: string;
   /** The ConfigMap holding the pod manifest (specConfigMap). */
   readonly specConfigMap: string;
+  /** Seconds a finished Job (and its pod) is kept before Kubernetes deletes it (ttlSecondsAfterFinished). */
+  readonly jobTtlSeconds?: number;
 }
 
 /** The pod security settings, forced: the template has no field that could change them. */
@@ -197,6 +199,11 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
       backoffLimit: 0,
       completions: 1,
       parallelism: 1,
+      // A pod that never starts (image pull, scheduling, admission) or hangs fails its attempt.
+      activeDeadlineSeconds: spec.execution.timeoutSeconds,
+      // Finished Jobs and pods do not pile up against count/jobs.batch quotas; the results are in
+      // the NASTrials by then (a Job deleted before it was read is evaluated again, with the same result).
+      ...(options.jobTtlSeconds !== undefined ? { ttlSecondsAfterFinished: options.jobTtlSeconds } : {}),
       template: pod,
     },
   };

@@ -39,6 +39,8 @@ export interface ReconcileOptions {
   image: string;
   /** ServiceAccount of evaluator pods (operator/jobs.ts). */
   serviceAccount: string;
+  /** ttlSecondsAfterFinished of evaluator Jobs. */
+  jobTtlSeconds?: number;
   identity: string;
   /** How long a Complete Job may show no pod before its attempt counts as failed. */
   podGraceMs?: number;
@@ -252,7 +254,7 @@ export class Reconciler {
    */
   private async apply(pass: Pass, work: Plan, generation: number): Promise<number> {
     const specMap = work.jobs.length > 0 ? await this.podInputs(pass) : '';
-    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap }) }));
+    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap, jobTtlSeconds: this.o.jobTtlSeconds }) }));
     const [madeTrials, madeJobs] = await Promise.all([
       Promise.all(work.create.map((c) => this.createTrial(pass, c))),
       Promise.all(jobs.map(({ req, job }) => this.createJob(pass, req, job))),

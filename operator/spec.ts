@@ -11,7 +11,7 @@ import { spaceByName } from '../search/spaces/index.js';
 import { searchSettings } from '../search/study.js';
 
 /** Spec fields that may change while an experiment runs. */
-export const MUTABLE_FIELDS = ['algorithm.generations', 'execution.parallelism', 'execution.maxFailedTrials', 'suspend'] as const;
+export const MUTABLE_FIELDS = ['algorithm.generations', 'execution.parallelism', 'execution.maxFailedTrials', 'execution.timeoutSeconds', 'suspend'] as const;
 
 export type Resolved = { ok: true; spec: ExperimentSpec; settings: SearchSettings } | { ok: false; problems: string[] };
 

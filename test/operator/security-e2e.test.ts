@@ -99,4 +99,22 @@ describe('operator hardening on the test control plane', { skip }, () => {
     const back = await getJson(['nastrial', first.metadata.name, '-n', ns]);
     assert.equal(back.metadata.labels['rwenas.dev/experiment'], 'relabel');
   });
+
+  test('a hung evaluator fails its attempt at spec.execution.timeoutSeconds; finished Jobs and pods are deleted after --job-ttl', async () => {
+    const ns = await namespace('op-stuck');
+    const op = await startOperator(ns, { identity: 'stuck-0', args: ['--job-ttl', '2s'] });
+    operators.push(op);
+    // Hangs for ever before evaluating (the timer keeps node alive).
+    const hang = `data:text/javascript,${encodeURIComponent('setInterval(() => {}, 1000); await new Promise(() => {});')}`;
+    const hung = tableExperiment('hung', { population: 4, generations: 0, trialsPerJob: 4, backoffLimit: 0, maxFailedTrials: 10, env: [{ name: 'NODE_OPTIONS', value: `--import=${hang}` }] }) as { spec: { execution: Record<string, unknown> } };
+    hung.spec.execution.timeoutSeconds = 3;
+    await applyManifest(ns, hung);
+    const h = await waitPhase(ns, 'hung', ['Succeeded', 'Failed'], 120_000);
+    assert.equal(h.status.trials.failed, 4, JSON.stringify(h.status));
+    for (const t of await list(ns, 'nastrials', 'rwenas.dev/experiment=hung')) assert.match(t.status.message, /DeadlineExceeded|deadline/i, t.status.message);
+    await applyManifest(ns, tableExperiment('ttl', { population: 4, generations: 0, trialsPerJob: 2 }));
+    assert.equal((await waitPhase(ns, 'ttl', ['Succeeded', 'Failed'])).status.phase, 'Succeeded');
+    await waitFor('finished Jobs and their pods deleted', async () => (await list(ns, 'jobs')).length === 0 && (await list(ns, 'pods')).length === 0, { timeoutMs: 90_000 });
+    assert.equal((await list(ns, 'nastrials', 'rwenas.dev/experiment=ttl')).filter((t) => t.status?.phase === 'Succeeded').length, 4, 'the results stay');
+  });
 });
