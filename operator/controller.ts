@@ -31,6 +31,8 @@ export interface OperatorOptions {
   image: string;
   /** ServiceAccount of evaluator pods, created in each experiment namespace. */
   evaluatorServiceAccount: string;
+  /** Seconds finished evaluator Jobs are kept. */
+  jobTtlSeconds: number;
   workers: number;
   resyncMs: number;
   /** Serve the read-only experiment pages (operator/ui.ts) on the metrics port. */
@@ -51,6 +53,7 @@ export function defaultOptions(): OperatorOptions {
     retryPeriodMs: 2_000,
     image: process.env.RWENAS_EVALUATOR_IMAGE ?? DEFAULT_EVALUATOR_IMAGE,
     evaluatorServiceAccount: DEFAULT_EVALUATOR_SERVICE_ACCOUNT,
+    jobTtlSeconds: 3600,
     workers: 4,
     resyncMs: 30_000,
     ui: true,
@@ -115,7 +118,7 @@ export class Operator {
     this.kube.onCall = (name) => this.metrics.apiCall(name);
     // The write fence: reconcile writes go out only while this replica leads.
     this.kube.mayWrite = () => this.leading;
-    this.reconciler = new Reconciler(this.kube, this.metrics, this.log, { image: o.image, serviceAccount: o.evaluatorServiceAccount, identity: o.identity });
+    this.reconciler = new Reconciler(this.kube, this.metrics, this.log, { image: o.image, serviceAccount: o.evaluatorServiceAccount, jobTtlSeconds: o.jobTtlSeconds, identity: o.identity });
   }
 
   get isLeader(): boolean {

@@ -49,6 +49,8 @@ export interface JobOptions {
   readonly serviceAccount: string;
   /** The ConfigMap holding the pod manifest (specConfigMap). */
   readonly specConfigMap: string;
+  /** Seconds a finished Job (and its pod) is kept before Kubernetes deletes it (ttlSecondsAfterFinished). */
+  readonly jobTtlSeconds?: number;
 }
 
 /** The pod security settings, forced: the template has no field that could change them. */
@@ -197,6 +199,11 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
       backoffLimit: 0,
       completions: 1,
       parallelism: 1,
+      // A pod that never starts (image pull, scheduling, admission) or hangs fails its attempt.
+      activeDeadlineSeconds: spec.execution.timeoutSeconds,
+      // Finished Jobs and pods do not pile up against count/jobs.batch quotas; the results are in
+      // the NASTrials by then (a Job deleted before it was read is evaluated again, with the same result).
+      ...(options.jobTtlSeconds !== undefined ? { ttlSecondsAfterFinished: options.jobTtlSeconds } : {}),
       template: pod,
     },
   };
@@ -220,6 +227,14 @@ export interface JobCoordinates {
   readonly generation: number;
   readonly batch: number;
   readonly attempt: number;
+}
+
+/** Whether an existing Job runs the evaluator `built` would (the API server adds defaults, never removes these). */
+export function sameEvaluator(existing: k8s.V1Job, built: k8s.V1Job): boolean {
+  const [a, b] = [existing.spec?.template.spec, built.spec?.template.spec];
+  const [x, y] = [a?.containers.find((c) => c.name === EVALUATOR_CONTAINER), b?.containers.find((c) => c.name === EVALUATOR_CONTAINER)];
+  const same = (p: unknown, q: unknown) => JSON.stringify(p ?? null) === JSON.stringify(q ?? null);
+  return !!x && !!y && a?.containers.length === 1 && x.image === y.image && same(x.command, y.command) && same(x.args, y.args) && same(x.env, y.env) && a?.serviceAccountName === b?.serviceAccountName;
 }
 
 /** The coordinates in a Job name of `experiment` (jobName's pattern), or undefined for any other name. */

@@ -161,10 +161,20 @@ export class Kube {
     return (await this.custom.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, body: trial })) as TrialObject;
   }
 
+  async getTrial(namespace: string, name: string): Promise<TrialObject> {
+    this.use('getTrial');
+    return (await this.custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, name })) as TrialObject;
+  }
+
   /** Sets (a string) or removes (null) labels of a NASTrial. */
   async patchTrialLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<TrialObject> {
-    this.use('patchTrialLabels');
+    this.use('patchTrial');
     return (await this.custom.patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, name, body: { metadata: { labels } } }, merge)) as TrialObject;
+  }
+
+  getJob(namespace: string, name: string): Promise<k8s.V1Job> {
+    this.use('getJob');
+    return this.batch.readNamespacedJob({ namespace, name });
   }
 
   /** Merge-patches a NASTrial's status with the same resourceVersion precondition. */

@@ -19,7 +19,7 @@ import type { ObjectiveName } from '../search/objectives.js';
 import { frontSummary, overFailureBudget, requiredObjectives } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { harvest, type Harvest, type Harvested } from './harvest.js';
-import { buildJob, evaluatorServiceAccount, isJobsPod, jobCoordinates, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
+import { buildJob, evaluatorServiceAccount, isJobsPod, jobCoordinates, sameEvaluator, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
 import { apiMessage, apiStatus, NotLeading, StaleWrite, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
 import { batches, trialName } from './naming.js';
@@ -27,7 +27,7 @@ import { plan, type Plan } from './plan.js';
 import { replay, type CachedEngine } from './replay.js';
 import { frontLabelChanges } from './front.js';
 import { changedFields, lockDigests, resolveSpec, settingsDigest } from './spec.js';
-import { engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, settingsMismatchStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
+import { conflictStatus, engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, settingsMismatchStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
 import { API_VERSION, LABEL_EXPERIMENT, LABEL_FRONT, LABEL_GENERATION, LABEL_MANAGED_BY, LABEL_SETTINGS, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
 
 export interface Snapshot {
@@ -41,6 +41,8 @@ export interface ReconcileOptions {
   image: string;
   /** ServiceAccount of evaluator pods (operator/jobs.ts). */
   serviceAccount: string;
+  /** ttlSecondsAfterFinished of evaluator Jobs. */
+  jobTtlSeconds?: number;
   identity: string;
   /** How long a Complete Job may show no pod before its attempt counts as failed. */
   podGraceMs?: number;
@@ -75,6 +77,14 @@ interface Pass extends StatusInput {
 }
 
 const isoNow = () => new Date().toISOString();
+
+/** When to look again at an experiment blocked by a conflicting object. */
+export const CONFLICT_RECHECK_MS = 30_000;
+
+/** An object in the way that is not the experiment's own: reported as a Conflict condition. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
 const toIso = (d: Date | string | undefined): string | undefined => (d === undefined ? undefined : new Date(d).toISOString());
 
 export class Reconciler {
@@ -128,7 +138,14 @@ export class Reconciler {
     const overBudget = overFailureBudget(failed, pass.spec);
     const candidates = engine.done ? [] : engine.ask();
     const work = engine.done || overBudget ? { create: [], jobs: [] } : plan({ experiment: pass.experiment, spec: pass.spec, generation: engine.generation, candidates, trials: pass.trials, jobs: pass.jobs, retryable: harvested.retryable });
-    const activeJobs = overBudget ? await this.stopJobs(pass) : await this.apply(pass, work, engine.generation);
+    let activeJobs: number;
+    try {
+      activeJobs = overBudget ? await this.stopJobs(pass) : await this.apply(pass, work, engine.generation);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      await this.writeStatus(pass.exp, withEvents(conflictStatus(pass, pass.locked, err.message), pass.events), pass.log);
+      return { requeueAfterMs: CONFLICT_RECHECK_MS };
+    }
     const summary = frontSummary(engine, pass.spec.objectives);
     await this.labelFront(pass, summary.front.map((f) => trialName(pass.experiment, f.trial)));
     const update = experimentStatus({
@@ -244,7 +261,7 @@ export class Reconciler {
    */
   private async apply(pass: Pass, work: Plan, generation: number): Promise<number> {
     const specMap = work.jobs.length > 0 ? await this.podInputs(pass) : '';
-    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap }) }));
+    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap, jobTtlSeconds: this.o.jobTtlSeconds }) }));
     const [madeTrials, madeJobs] = await Promise.all([
       Promise.all(work.create.map((c) => this.createTrial(pass, c))),
       Promise.all(jobs.map(({ req, job }) => this.createJob(pass, req, job))),
@@ -329,9 +346,22 @@ export class Reconciler {
     try {
       return await this.kube.createTrial(trial);
     } catch (err) {
-      if (apiStatus(err) === 409) return trial; // made by an earlier reconcile; the cache will show it
-      throw err;
+      if (apiStatus(err) !== 409) throw err;
     }
+    // The name is taken: adopt it only if it is this experiment's, for this genome (an earlier
+    // reconcile made it, maybe since stripped of its labels), else report the conflict.
+    const found = await this.kube.getTrial(pass.ns, trial.metadata.name);
+    const ours = (found.metadata.ownerReferences ?? []).some((o) => o.uid === pass.uid && o.controller === true) && found.spec?.genome === c.genome;
+    if (!ours) {
+      const owners = (found.metadata.ownerReferences ?? []).map((o) => `${o.kind} ${o.name} (uid ${o.uid})`).join(', ') || 'none';
+      throw new ConflictError(`NASTrial ${trial.metadata.name} exists but is not this experiment's (owner: ${owners}; genome ${found.spec?.genome === c.genome ? 'the same' : 'another'}): delete it, or give the experiment another name`);
+    }
+    const labels = { ...trial.metadata.labels! };
+    // A recorded result is never restamped as these settings' (one without our stamp may have
+    // been made under others): the next gate names it (SettingsMismatch) instead.
+    if (isFinal(found) && found.metadata.labels?.[LABEL_SETTINGS] !== pass.settingsDigest) delete labels[LABEL_SETTINGS];
+    if (Object.entries(labels).some(([k, v]) => found.metadata.labels?.[k] !== v)) return this.kube.patchTrialLabels(pass.ns, trial.metadata.name, labels);
+    return found;
   }
 
   /** Creates a Job; false when it already existed (an earlier reconcile made it). */
@@ -339,9 +369,13 @@ export class Reconciler {
     try {
       await this.kube.createJob(pass.ns, job);
     } catch (err) {
-      if (apiStatus(err) === 409) return false;
       if (err instanceof NotLeading) throw err;
-      throw new Error(`creating Job ${job.metadata?.name}: ${apiMessage(err)}`);
+      if (apiStatus(err) !== 409) throw new Error(`creating Job ${job.metadata?.name}: ${apiMessage(err)}`);
+      // Adopted only if this experiment controls it and it runs exactly the evaluator we built.
+      const found = await this.kube.getJob(pass.ns, job.metadata!.name!);
+      const controlled = (found.metadata?.ownerReferences ?? []).some((o) => o.uid === pass.uid && o.controller === true);
+      if (controlled && sameEvaluator(found, job)) return false;
+      throw new ConflictError(`Job ${job.metadata!.name} exists but is not this experiment's evaluator Job (${controlled ? 'another pod template' : 'another owner'}): delete it`);
     }
     const since = this.lastResultAt.get(pass.uid);
     if (req.batch === 0 && req.attempt === 0 && req.generation > 0 && since !== undefined) {

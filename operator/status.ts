@@ -134,6 +134,18 @@ export function engineErrorStatus(input: StatusInput, locked: Record<string, str
   return { status, events: old.phase !== 'Failed' ? [{ type: 'Warning', reason: 'Failed', message }] : [] };
 }
 
+/**
+ * An object the experiment must create exists and is not its own (another owner, or other
+ * content): nothing is adopted or overwritten; the condition says which and what to do.
+ */
+export function conflictStatus(input: StatusInput, locked: Record<string, string>, message: string): StatusUpdate {
+  const { old, observed, now } = input;
+  const conditions = [SPEC_VALID, SPEC_ACCEPTED, { type: 'Conflict', status: 'True', reason: 'ObjectConflict', message } as const];
+  const status: ExperimentStatus = { ...old, phase: old.phase ?? 'Pending', observedGeneration: observed, lockedSpec: locked, conditions: mergeConditions(old.conditions, conditions, observed, now) };
+  const before = old.conditions?.find((c) => c.type === 'Conflict');
+  return { status, events: before?.status === 'True' && before.message === message ? [] : [{ type: 'Warning', reason: 'ObjectConflict', message }] };
+}
+
 /** Where the search stands after this reconcile's work. */
 export interface ProgressInput extends StatusInput {
   readonly spec: ExperimentSpec;
@@ -157,6 +169,8 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
   const trials = new Map([...input.trials].map((t) => [t.metadata.name, t]));
   const counts = countTrials(trials.values());
   const { phase, conditions } = phaseOf(input, trials, counts);
+  // A conflict that is gone (the object was removed) is cleared.
+  if (old.conditions?.some((c) => c.type === 'Conflict' && c.status === 'True')) conditions.push({ type: 'Conflict', status: 'False', reason: 'NoConflict', message: 'no object of another owner is in the way' });
   const status: ExperimentStatus = {
     phase,
     observedGeneration: observed,

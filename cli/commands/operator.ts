@@ -75,6 +75,7 @@ export function registerOperator(program: Command): void {
     .addOption(duration('--retry-period <d>', 'interval of Lease attempts', d.retryPeriodMs))
     .addOption(new Option('--evaluator-image <image>', 'image of evaluator pods whose template names none').default(d.image, `$RWENAS_EVALUATOR_IMAGE or ${d.image}`))
     .option('--evaluator-service-account <name>', 'ServiceAccount of evaluator pods, created (no RBAC, no token) in each experiment namespace', d.evaluatorServiceAccount)
+    .addOption(duration('--job-ttl <d>', 'how long finished evaluator Jobs and their pods are kept (ttlSecondsAfterFinished)', d.jobTtlSeconds * 1000))
     .option('--workers <n>', 'experiments reconciled concurrently', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new CliError([`--workers: expected an integer >= 1, got ${JSON.stringify(v)}`], EXIT.invalid);
@@ -100,6 +101,7 @@ export function registerOperator(program: Command): void {
         retryPeriodMs: opts.retryPeriod,
         image: opts.evaluatorImage,
         evaluatorServiceAccount: opts.evaluatorServiceAccount,
+        jobTtlSeconds: Math.max(0, Math.round(opts.jobTtl / 1000)),
         workers: opts.workers,
         resyncMs: opts.resync,
         ui: opts.ui !== false,

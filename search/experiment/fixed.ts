@@ -5,7 +5,7 @@
 import type { CelRule, SchemaNode } from './schema-node.js';
 
 /** Spec fields that may change while an experiment runs (`section.field` or a top-level field). */
-export const MUTABLE_FIELDS = ['algorithm.generations', 'execution.parallelism', 'execution.maxFailedTrials', 'suspend'] as const;
+export const MUTABLE_FIELDS = ['algorithm.generations', 'execution.parallelism', 'execution.maxFailedTrials', 'execution.timeoutSeconds', 'suspend'] as const;
 
 const mutable = (path: string) => (MUTABLE_FIELDS as readonly string[]).includes(path);
 const MAY_CHANGE = MUTABLE_FIELDS.map((f) => `spec.${f}`).join(', ');

@@ -323,6 +323,11 @@ export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
         trialsPerJob: int('Trials evaluated by one Job, 1 to 16.', { minimum: 1, maximum: 16, default: X.trialsPerJob }),
         maxFailedTrials: int('Failed trials tolerated before the experiment fails.', { minimum: 0, maximum: L.maxFailedTrials, default: X.maxFailedTrials }),
         backoffLimit: int('Retries of a failed evaluator Job before its trials are Failed.', { minimum: 0, maximum: L.backoffLimit, default: X.backoffLimit }),
+        timeoutSeconds: int('Seconds an evaluator Job may run (its activeDeadlineSeconds): a pod stuck pulling its image, unschedulable or hung fails its attempt after this, and the attempt is retried up to backoffLimit. May change while the experiment runs.', {
+          minimum: 1,
+          maximum: L.timeoutSeconds,
+          default: X.timeoutSeconds,
+        }),
         template: TEMPLATE_SCHEMA,
       },
       { default: {} },

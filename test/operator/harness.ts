@@ -44,7 +44,7 @@ export interface OperatorProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startOperator(namespace: string, opts: { leaderElect?: boolean; identity?: string } = {}): Promise<OperatorProcess> {
+export async function startOperator(namespace: string, opts: { leaderElect?: boolean; identity?: string; args?: string[] } = {}): Promise<OperatorProcess> {
   const metricsPort = await freePort();
   const probePort = await freePort();
   const identity = opts.identity ?? `op-${metricsPort}`;
@@ -56,6 +56,7 @@ export async function startOperator(namespace: string, opts: { leaderElect?: boo
     '--identity', identity,
     '--resync', '10s',
   ];
+  args.push(...(opts.args ?? []));
   if (opts.leaderElect) args.push('--leader-elect', '--leader-election-namespace', namespace, '--lease-duration', '4s', '--renew-deadline', '3s', '--retry-period', '500ms');
   const proc = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -153,7 +153,7 @@ test('the work queue serialises a key, dedups, and backs off exponentially', asy
 test('RBAC rules come from the API call table, one rule per resource', () => {
   const rules = rbacRules('cluster');
   const jobs = rules.find((r) => r.resources[0] === 'jobs')!;
-  assert.deepEqual(jobs.verbs, ['create', 'delete', 'list', 'watch']);
+  assert.deepEqual(jobs.verbs, ['create', 'delete', 'get', 'list', 'watch']);
   assert.deepEqual(rbacRules('operator'), [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update'] }]);
   assert.equal(Object.keys(API_CALLS).length, rules.reduce((n, r) => n + r.verbs.length, 0) + 3);
 });

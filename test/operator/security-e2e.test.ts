@@ -61,4 +61,60 @@ describe('operator hardening on the test control plane', { skip }, () => {
     for (const t of await list(ns, 'nastrials', 'rwenas.dev/experiment=forge')) assert.notEqual(t.status.objectives.error, 0.0001, `${t.metadata.name} took the forged result`);
     assert.deepEqual(comparable(exp.status.paretoFront), comparable(local.front));
   });
+
+  test('a 409 is adopted only with a matching owner uid: a re-created experiment meets a Conflict condition, a NASTrial that lost its labels is adopted', async () => {
+    const ns = await namespace('op-conflict');
+    const op = await startOperator(ns, { identity: 'conflict-0' });
+    operators.push(op);
+    const manifest = tableExperiment('same', { population: 4, generations: 0, trialsPerJob: 4 });
+    await applyManifest(ns, manifest);
+    await waitPhase(ns, 'same', ['Succeeded']);
+    // Delete it but keep its NASTrials (orphaned), then create the same name again: a new uid.
+    await kubectlOk(['delete', 'nasexperiment', 'same', '-n', ns, '--cascade=orphan', '--wait']);
+    await applyManifest(ns, manifest);
+    const blocked = await waitFor('a Conflict condition', async () => {
+      const e = await getJson(['nasexperiment', 'same', '-n', ns]);
+      return e.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'Conflict' && c.status === 'True') ? e : undefined;
+    }, { timeoutMs: 60_000 });
+    const conflict = blocked.status.conditions.find((c: { type: string }) => c.type === 'Conflict');
+    // Deleting with --cascade=orphan strips the old owner reference: the trials and Job have none.
+    // NASTrials and Jobs are created together, so either may be the one reported.
+    assert.match(conflict.message, /^(NASTrial same-[0-9a-f]{12} exists but is not this experiment's \(owner: none; genome the same\): delete it, or give the experiment another name|Job same-g0-b0-a0 exists but is not this experiment's evaluator Job \(another owner\): delete it)$/);
+    assert.notEqual(blocked.status.phase, 'Succeeded', 'the old results were not taken over');
+    const events = JSON.parse(await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=ObjectConflict', '-o', 'json'])).items;
+    assert.ok(events.length > 0, 'an ObjectConflict Event');
+    // Removing the stale trials clears it; the new experiment then runs on its own.
+    await kubectlOk(['delete', 'nastrials,jobs', '-n', ns, '-l', 'rwenas.dev/experiment=same', '--wait']);
+    const done = await waitPhase(ns, 'same', ['Succeeded', 'Failed']);
+    assert.equal(done.status.phase, 'Succeeded');
+    assert.equal(done.status.conditions.find((c: { type: string }) => c.type === 'Conflict').status, 'False');
+
+    // Its own NASTrial without labels (so not in the operator's cache) is adopted and relabelled.
+    const m2 = tableExperiment('relabel', { population: 4, generations: 1, trialsPerJob: 2, parallelism: 1 });
+    await applyManifest(ns, m2);
+    const first = await waitFor('a NASTrial', async () => (await list(ns, 'nastrials', 'rwenas.dev/experiment=relabel'))[0], { timeoutMs: 60_000 });
+    await kubectlOk(['label', 'nastrial', first.metadata.name, '-n', ns, 'rwenas.dev/experiment-', 'rwenas.dev/generation-']);
+    const fin = await waitPhase(ns, 'relabel', ['Succeeded', 'Failed']);
+    assert.equal(fin.status.phase, 'Succeeded', JSON.stringify(fin.status.conditions));
+    const back = await getJson(['nastrial', first.metadata.name, '-n', ns]);
+    assert.equal(back.metadata.labels['rwenas.dev/experiment'], 'relabel');
+  });
+
+  test('a hung evaluator fails its attempt at spec.execution.timeoutSeconds; finished Jobs and pods are deleted after --job-ttl', async () => {
+    const ns = await namespace('op-stuck');
+    const op = await startOperator(ns, { identity: 'stuck-0', args: ['--job-ttl', '2s'] });
+    operators.push(op);
+    // Hangs for ever before evaluating (the timer keeps node alive).
+    const hang = `data:text/javascript,${encodeURIComponent('setInterval(() => {}, 1000); await new Promise(() => {});')}`;
+    const hung = tableExperiment('hung', { population: 4, generations: 0, trialsPerJob: 4, backoffLimit: 0, maxFailedTrials: 10, env: [{ name: 'NODE_OPTIONS', value: `--import=${hang}` }] }) as { spec: { execution: Record<string, unknown> } };
+    hung.spec.execution.timeoutSeconds = 3;
+    await applyManifest(ns, hung);
+    const h = await waitPhase(ns, 'hung', ['Succeeded', 'Failed'], 120_000);
+    assert.equal(h.status.trials.failed, 4, JSON.stringify(h.status));
+    for (const t of await list(ns, 'nastrials', 'rwenas.dev/experiment=hung')) assert.match(t.status.message, /DeadlineExceeded|deadline/i, t.status.message);
+    await applyManifest(ns, tableExperiment('ttl', { population: 4, generations: 0, trialsPerJob: 2 }));
+    assert.equal((await waitPhase(ns, 'ttl', ['Succeeded', 'Failed'])).status.phase, 'Succeeded');
+    await waitFor('finished Jobs and their pods deleted', async () => (await list(ns, 'jobs')).length === 0 && (await list(ns, 'pods')).length === 0, { timeoutMs: 90_000 });
+    assert.equal((await list(ns, 'nastrials', 'rwenas.dev/experiment=ttl')).filter((t) => t.status?.phase === 'Succeeded').length, 4, 'the results stay');
+  });
 });
