@@ -26,7 +26,7 @@ const BAD: [string, string, RegExp[]][] = [
   ['one objective', '  searchSpace: {name: nb201}\n  objectives: [error]\n', [/^spec\.objectives: must have 2 to 3 items, got 1$/m]],
   ['trialsPerJob and enum', '  searchSpace: {name: nb201}\n  execution: {trialsPerJob: 0}\n  evaluation: {method: magic}\n', [
     /^spec\.execution\.trialsPerJob: must be an integer between 1 and 16, got 0$/m,
-    /^spec\.evaluation\.method: must be one of rwe, naswot, rwe\+naswot, naswot\+params, table, got "magic"$/m,
+    /^spec\.evaluation\.method: must be one of zero-cost, rwe, naswot, rwe\+naswot, naswot\+params, table, got "magic"$/m,
   ]],
   ['missing space', '  algorithm: {seed: 1}\n', [/^spec\.searchSpace: required/m]],
   ['bad initial genome', '  searchSpace: {name: nb201}\n  algorithm: {initialGenomes: ["|nor_conv_3x3~0|+|bad~0|none~1|+|none~0|none~1|none~2|"]}\n', [
