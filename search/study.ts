@@ -102,15 +102,18 @@ export function generationHistory(
   const generations = [...new Set(history.map((h) => h.generation))].sort((a, b) => a - b);
   const out: GenerationRecord[] = [];
   let evaluations = 0;
-  const feasible: number[][] = [];
+  // The front after generation g is the non-dominated set of (front after g-1) and g's
+  // feasible trials: a point dominated once stays dominated, so earlier ones need no revisit.
+  let front: number[][] = [];
   for (const g of generations) {
     const these = history.filter((h) => h.generation === g);
     evaluations += these.length;
+    const candidates = [...front];
     for (const h of these) {
-      if (h.status === 'Succeeded' && violation(constraints, h.status, h.objectives) === 0) feasible.push(objectives.map((o) => h.objectives[o] ?? NaN));
+      if (h.status === 'Succeeded' && violation(constraints, h.status, h.objectives) === 0) candidates.push(objectives.map((o) => h.objectives[o] ?? NaN));
     }
-    const [first = []] = nonDominatedSort(feasible);
-    const front = first.map((i) => feasible[i]);
+    const [first = []] = nonDominatedSort(candidates);
+    front = first.map((i) => candidates[i]);
     out.push({
       generation: g,
       evaluated: these.length,

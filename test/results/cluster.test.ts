@@ -4,11 +4,11 @@
 // loaded; the operator's read-only pages pass the browser tests; and `rwenas export
 // --experiment` and `rwenas report --experiment` read the experiment through the kubeconfig.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createNamespace, deleteNamespace, k8sSkip, kubeconfigPath } from '../k8s/cluster.js';
-import { applyManifest, installCrds, list, startOperator, tableCsv, tableExperiment, waitPhase, type OperatorProcess } from '../operator/harness.js';
+import { createNamespace, deleteNamespace, k8sSkip, kubeconfigPath, kubectl } from '../k8s/cluster.js';
+import { applyManifest, DATA_CLAIM, dataClaim, dataDir, installCrds, list, startOperator, tableCsv, tableExperiment, waitPhase, type OperatorProcess } from '../operator/harness.js';
 import { CHART, findTool, one, render } from '../chart/tools.js';
 import { rwenas, tempDir } from '../cli/helpers.js';
 import { hoverFrontPoint, needChromium, openPage, plottedPoints } from './browser.js';
@@ -23,23 +23,31 @@ interface Dashboard { panels: { title: string; targets?: { expr: string }[]; pan
 
 describe('results of a cluster experiment', { skip, concurrency: false }, () => {
   let ns = '';
+  let pv = '';
   let op: OperatorProcess;
   let prom: PrometheusProcess;
   let started = 0;
   let finished = 0;
-  let status: { paretoFront: { trial: string; genome: string; objectives: Record<string, number> }[]; trials: { evaluated: number; succeeded: number } };
+  let status: { paretoFront: { trial: string; genome: string; objectives: Record<string, number> }[]; trials: { evaluated: number; succeeded: number }; hypervolume: number; frontSize: number; history: { generation: number; evaluations: number; frontSize: number; hypervolume: number }[] };
   const out = tempDir();
 
   before(async () => {
     await installCrds();
     ns = await createNamespace('res');
+    pv = await dataClaim(ns, DATA_CLAIM, dataDir);
     op = await startOperator(ns);
     // The chart's alerting rules (as rendered) are loaded too: Prometheus must accept them.
     const rules = one(render(['--set', 'metrics.prometheusRule.enabled=true', '--set', `metrics.prometheusRule.job=${JOB}`]), 'PrometheusRule').spec;
     prom = await startPrometheus(JOB, [`127.0.0.1:${op.metricsPort}`], rules);
     started = Date.now() / 1000;
     await applyManifest(ns, tableExperiment(NAME, { population: 8, generations: 3, trialsPerJob: 2, parallelism: 2 }));
-    status = (await waitPhase(ns, NAME, ['Succeeded', 'Failed', 'Invalid'])).status;
+    status = (
+      await waitPhase(ns, NAME, ['Succeeded', 'Failed', 'Invalid'], 120_000).catch(async (err: Error) => {
+        writeFileSync(join(out, 'operator.log'), op.logs());
+        writeFileSync(join(out, 'objects.txt'), [await kubectl(['get', 'nasexp,jobs,pods', '-n', ns, '-o', 'wide']), await kubectl(['get', 'events', '-n', ns]), await kubectl(['get', 'nasexp', NAME, '-n', ns, '-o', 'yaml'])].map((r) => r.stdout + r.stderr).join('\n'));
+        throw new Error(`${err.message}\noperator log: ${join(out, 'operator.log')}; tail:\n${op.logs().slice(-3000)}`);
+      })
+    ).status;
     assert.equal((status as unknown as { phase: string }).phase, 'Succeeded');
     // A few more scrapes after the end, so the last values are stored.
     await new Promise((r) => setTimeout(r, 3000));
@@ -50,6 +58,15 @@ describe('results of a cluster experiment', { skip, concurrency: false }, () => 
     await prom?.stop();
     await op?.kill('SIGTERM');
     if (ns) await deleteNamespace(ns);
+    if (pv) await kubectl(['delete', 'pv', pv, '--wait=false']);
+  });
+
+  test('status.history: one record per generation, the last equal to the status front', () => {
+    assert.deepEqual(status.history.map((h) => h.generation), [0, 1, 2, 3]);
+    const last = status.history[status.history.length - 1];
+    assert.equal(last.evaluations, status.trials.evaluated);
+    assert.equal(last.frontSize, status.frontSize);
+    assert.equal(last.hypervolume, status.hypervolume);
   });
 
   test('Prometheus scraped the operator while the experiment ran', async () => {
