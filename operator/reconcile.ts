@@ -131,6 +131,8 @@ export class Reconciler {
       await this.record(pass, harvested);
       engine = await this.replay(pass);
     } catch (err) {
+      // A stale view or a lost lease is no fault of the engine: retried, never a Failed phase.
+      if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
       await this.writeStatus(pass.exp, withEvents(engineErrorStatus(pass, pass.locked, (err as Error).message), pass.events), pass.log);
       return {};
     }

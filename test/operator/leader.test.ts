@@ -2,11 +2,13 @@
 //  - a leader whose lease requests hang (its connection to the API server blackholed by a
 //    proxy) steps down within its renew deadline, before a standby can take the lease;
 //  - a stale leader's status writes are refused (409 on the resourceVersion precondition);
-//  - a closed write fence stops reconcile writes before they reach the API server.
+//  - a closed write fence stops reconcile writes before they reach the API server, and
+//    Operator.stop closes it before it hands the lease back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { defaultOptions, Operator } from '../../operator/controller.js';
 import { createLogger } from '../../operator/log.js';
 import { Kube, NotLeading, StaleWrite } from '../../operator/kube.js';
 import { LeaderElector } from '../../operator/leader.js';
@@ -138,5 +140,28 @@ describe('leader election and status preconditions (real control plane)', { skip
     await assert.rejects(kube.patchTrialStatus(ns, 't1', { phase: 'Failed' }, running.metadata.resourceVersion), NotLeading);
     const now = JSON.parse(await kubectlOk(['get', 'nastrial', 't1', '-n', ns, '-o', 'json']));
     assert.deepEqual([now.status.phase, now.metadata.resourceVersion], ['Running', running.metadata.resourceVersion]);
+  });
+
+  test('Operator.stop closes the write fence before it hands the lease back', async () => {
+    const ns = await createNamespace('leader-fence');
+    namespaces.push(ns);
+    const op = new Operator(kubeConfig(), {
+      ...defaultOptions(), namespaces: [ns], metricsAddr: '127.0.0.1:0', probeAddr: '127.0.0.1:0', ui: false,
+      leaderElect: true, leaseNamespace: ns, leaseName: 'fence', identity: 'fence', leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300,
+    }, log);
+    const fenceAtRelease: boolean[] = [];
+    const update = op.kube.updateLease.bind(op.kube);
+    op.kube.updateLease = (n, lease, signal) => {
+      if (lease.spec?.holderIdentity === '') fenceAtRelease.push(op.kube.mayWrite());
+      return update(n, lease, signal);
+    };
+    await op.start();
+    await waitFor('the operator leads', () => op.isLeader, { timeoutMs: 20_000 });
+    assert.equal(op.kube.mayWrite(), true, 'a leader writes');
+    await op.stop();
+    assert.deepEqual(fenceAtRelease, [false], 'the lease was handed back once, with the fence already closed');
+    const lease = JSON.parse(await kubectlOk(['get', 'lease', 'fence', '-n', ns, '-o', 'json']));
+    assert.equal(lease.spec.holderIdentity ?? '', '');
+    await assert.rejects(async () => op.kube.createEvent(ns, { metadata: { generateName: 'x.' }, involvedObject: {} }), NotLeading);
   });
 });
