@@ -8,6 +8,22 @@ type Listed<T> = { items: T[]; metadata?: { resourceVersion?: string } };
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
+// The shape of the client's rxjs stand-in (its gen/rxjsStub is not exported).
+const settled = <T>(value: T) => {
+  const promise = Promise.resolve(value);
+  return { toPromise: () => promise, pipe: <U>(f: (v: T) => U) => settled(promise.then(f)) };
+};
+
+/** Request options that abort the request when `signal` fires (a deadline: AbortSignal.timeout). */
+function abortable(signal: AbortSignal | undefined): k8s.ConfigurationOptions | undefined {
+  if (!signal) return undefined;
+  return {
+    // The client's middleware returns its own minimal observables ({ toPromise, pipe }).
+    middleware: [{ pre: (ctx: k8s.RequestContext) => settled((ctx.setSignal(signal), ctx)), post: (r: k8s.ResponseContext) => settled(r) }],
+    middlewareMergeStrategy: 'append',
+  } as unknown as k8s.ConfigurationOptions;
+}
+
 /** HTTP status of an API error, or undefined for anything else (network, decoding). */
 export function apiStatus(err: unknown): number | undefined {
   return err instanceof k8s.ApiException ? err.code : undefined;
@@ -160,18 +176,19 @@ export class Kube {
     return this.core.createNamespacedEvent({ namespace, body: event });
   }
 
-  getLease(namespace: string, name: string): Promise<k8s.V1Lease> {
+  // Lease calls take a deadline: a request that hangs must not keep a leader believing it leads.
+  getLease(namespace: string, name: string, signal?: AbortSignal): Promise<k8s.V1Lease> {
     this.use('getLease');
-    return this.coordination.readNamespacedLease({ namespace, name });
+    return this.coordination.readNamespacedLease({ namespace, name }, abortable(signal));
   }
 
-  createLease(namespace: string, lease: k8s.V1Lease): Promise<k8s.V1Lease> {
+  createLease(namespace: string, lease: k8s.V1Lease, signal?: AbortSignal): Promise<k8s.V1Lease> {
     this.use('createLease');
-    return this.coordination.createNamespacedLease({ namespace, body: lease });
+    return this.coordination.createNamespacedLease({ namespace, body: lease }, abortable(signal));
   }
 
-  updateLease(namespace: string, lease: k8s.V1Lease): Promise<k8s.V1Lease> {
+  updateLease(namespace: string, lease: k8s.V1Lease, signal?: AbortSignal): Promise<k8s.V1Lease> {
     this.use('updateLease');
-    return this.coordination.replaceNamespacedLease({ namespace, name: lease.metadata!.name!, body: lease });
+    return this.coordination.replaceNamespacedLease({ namespace, name: lease.metadata!.name!, body: lease }, abortable(signal));
   }
 }

@@ -24,6 +24,7 @@ export class LeaderElector {
   private lastRenew = 0;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kube: Kube,
@@ -39,13 +40,27 @@ export class LeaderElector {
 
   start(): void {
     this.loop = this.run();
+    // The renew deadline on its own timer: however long a request takes, the leader steps down
+    // once it has not renewed for renewDeadline (shorter than leaseDuration, so before another
+    // candidate can take the lease).
+    this.watchdog = setInterval(() => this.checkDeadline(), Math.max(50, Math.min(this.o.retryPeriodMs, this.o.renewDeadlineMs / 4)));
+    this.watchdog.unref();
+  }
+
+  private checkDeadline(): void {
+    if (!this.leading || Date.now() - this.lastRenew <= this.o.renewDeadlineMs) return;
+    this.leading = false;
+    this.log.error('lost leadership: could not renew the lease in time', { identity: this.o.identity, sinceRenewMs: Date.now() - this.lastRenew });
+    this.onStop();
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       let ok = false;
       try {
-        ok = await this.tryAcquireOrRenew();
+        // Every attempt has a deadline; a leader's ends no later than its renew deadline.
+        const left = this.leading ? this.lastRenew + this.o.renewDeadlineMs - Date.now() : this.o.renewDeadlineMs;
+        ok = await this.tryAcquireOrRenew(AbortSignal.timeout(Math.max(1, Math.min(left, this.o.renewDeadlineMs))));
       } catch (err) {
         this.log.warn('lease request failed', { error: String(err) });
       }
@@ -56,21 +71,17 @@ export class LeaderElector {
           this.log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
           this.onStart();
         }
-      } else if (this.leading && Date.now() - this.lastRenew > this.o.renewDeadlineMs) {
-        this.leading = false;
-        this.log.error('lost leadership: could not renew the lease in time', { identity: this.o.identity });
-        this.onStop();
-      }
+      } else this.checkDeadline();
       await sleep(this.o.retryPeriodMs);
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const now = new Date();
     const durationS = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
     let lease: k8s.V1Lease;
     try {
-      lease = await this.kube.getLease(this.o.namespace, this.o.name);
+      lease = await this.kube.getLease(this.o.namespace, this.o.name, signal);
     } catch (err) {
       if (apiStatus(err) !== 404) throw err;
       await this.kube.createLease(this.o.namespace, {
@@ -82,7 +93,7 @@ export class LeaderElector {
           renewTime: new k8s.V1MicroTime(now.getTime()),
           leaseTransitions: 0,
         },
-      });
+      }, signal);
       return true;
     }
     const spec = lease.spec ?? {};
@@ -105,7 +116,7 @@ export class LeaderElector {
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     try {
-      await this.kube.updateLease(this.o.namespace, lease);
+      await this.kube.updateLease(this.o.namespace, lease, signal);
     } catch (err) {
       if (apiStatus(err) === 409) return false;
       throw err;
@@ -116,15 +127,16 @@ export class LeaderElector {
   /** Stops campaigning; a leader hands the lease back so a standby takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.watchdog) clearInterval(this.watchdog);
     await this.loop?.catch(() => {});
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = await this.kube.getLease(this.o.namespace, this.o.name);
+      const lease = await this.kube.getLease(this.o.namespace, this.o.name, AbortSignal.timeout(this.o.renewDeadlineMs));
       if (lease.spec?.holderIdentity === this.o.identity) {
         const acquired = lease.spec.acquireTime ? new k8s.V1MicroTime(new Date(lease.spec.acquireTime).getTime()) : undefined;
         lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: acquired, renewTime: new k8s.V1MicroTime(Date.now()) };
-        await this.kube.updateLease(this.o.namespace, lease);
+        await this.kube.updateLease(this.o.namespace, lease, AbortSignal.timeout(this.o.renewDeadlineMs));
         this.log.info('released the lease', { identity: this.o.identity });
       }
     } catch (err) {
