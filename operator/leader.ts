@@ -94,7 +94,7 @@ export class LeaderElector {
     this.stopped = true;
     clearInterval(this.watchdog);
     this.attempt.abort(new Error('leadership lost'));
-    this.log.error('lost leadership: could not renew the lease within the renew deadline', { identity: this.o.identity, renewDeadlineMs: this.o.renewDeadlineMs });
+    this.log.error('lost leadership: could not renew the lease in time (within the renew deadline)', { identity: this.o.identity, renewDeadlineMs: this.o.renewDeadlineMs });
     this.onStop();
   }
 

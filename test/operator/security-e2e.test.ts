@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { apply, createNamespace, deleteNamespace, getJson, k8sSkip, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
-import { applyManifest, comparable, DATA_CLAIM, dataClaim, dataDir, installCrds, list, runLocally, startOperator, tableCsv, tableExperiment, waitPhase, type OperatorProcess } from './harness.js';
+import { apiProxy, applyManifest, comparable, DATA_CLAIM, dataClaim, dataDir, installCrds, list, runLocally, startOperator, tableCsv, tableExperiment, waitPhase, type OperatorProcess } from './harness.js';
 
 const skip = k8sSkip || (!existsSync(tableCsv) && process.env.CI !== 'true' ? `no NAS-Bench-201 table at ${tableCsv}` : false);
 
@@ -116,5 +116,33 @@ describe('operator hardening on the test control plane', { skip }, () => {
     assert.equal((await waitPhase(ns, 'ttl', ['Succeeded', 'Failed'])).status.phase, 'Succeeded');
     await waitFor('finished Jobs and their pods deleted', async () => (await list(ns, 'jobs')).length === 0 && (await list(ns, 'pods')).length === 0, { timeoutMs: 90_000 });
     assert.equal((await list(ns, 'nastrials', 'rwenas.dev/experiment=ttl')).filter((t) => t.status?.phase === 'Succeeded').length, 4, 'the results stay');
+  });
+
+  test('a leader whose Lease requests hang steps down within its renew deadline, before a standby takes over', async () => {
+    const ns = await namespace('op-partition');
+    const proxy = await apiProxy();
+    try {
+      const election = ['--leader-elect', '--leader-election-namespace', ns, '--lease-duration', '6s', '--renew-deadline', '3s', '--retry-period', '500ms'];
+      const a = await startOperator(ns, { identity: 'part-a', kubeconfig: proxy.kubeconfig, args: election });
+      operators.push(a);
+      await waitFor('a to lead', () => a.logs().includes('became leader'), { timeoutMs: 30_000 }).catch((err) => assert.fail(`${err.message}: ${a.logs().slice(-2000)}`));
+      const b = await startOperator(ns, { identity: 'part-b', args: election });
+      operators.push(b);
+      const exited = new Promise<number>((r) => a.proc.on('exit', () => r(Date.now())));
+      const frozenAt = Date.now();
+      proxy.freeze();
+      // Without a deadline on each request, a waited on its hung renewal and kept leading.
+      const aStopped = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(0), 20_000))]);
+      assert.ok(aStopped > 0, `a did not step down within 20 s of the partition: ${a.logs().slice(-1500)}`);
+      assert.ok(aStopped - frozenAt < 6_000, `a stepped down ${aStopped - frozenAt} ms after the partition, later than its lease duration`);
+      assert.match(a.logs(), /lost leadership: could not renew the lease in time/);
+      const bLeads = await waitFor('b to lead', () => (b.logs().includes('became leader') ? Date.now() : undefined), { timeoutMs: 30_000 });
+      assert.ok(bLeads >= aStopped, 'never two leaders: b took over only after a had stopped');
+      await applyManifest(ns, tableExperiment('part', { population: 4, generations: 0, trialsPerJob: 2 }));
+      assert.equal((await waitPhase(ns, 'part', ['Succeeded', 'Failed'])).status.phase, 'Succeeded');
+    } finally {
+      proxy.thaw();
+      await proxy.close();
+    }
   });
 });
