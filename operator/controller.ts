@@ -12,6 +12,7 @@ import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Reconciler } from './reconcile.js';
 import { LABEL_EXPERIMENT, type ExperimentObject, type TrialObject } from './types.js';
+import { uiRouter } from './ui.js';
 import { WorkQueue } from './workqueue.js';
 import { DEFAULT_EVALUATOR_IMAGE, DEFAULT_EVALUATOR_SERVICE_ACCOUNT } from './jobs.js';
 
@@ -34,6 +35,8 @@ export interface OperatorOptions {
   jobTtlSeconds: number;
   workers: number;
   resyncMs: number;
+  /** Serve the read-only experiment pages (operator/ui.ts) on the metrics port. */
+  ui: boolean;
 }
 
 export function defaultOptions(): OperatorOptions {
@@ -53,6 +56,7 @@ export function defaultOptions(): OperatorOptions {
     jobTtlSeconds: 3600,
     workers: 4,
     resyncMs: 30_000,
+    ui: true,
   };
 }
 
@@ -249,6 +253,7 @@ export class Operator {
       res.set('Content-Type', this.metrics.registry.contentType);
       res.send(await this.metrics.registry.metrics());
     });
+    if (this.o.ui) metricsApp.use(uiRouter({ experiments: () => this.experiments.list(), trials: (ns) => this.trials.list(ns) }));
     const probes = express();
     probes.get('/healthz', (_req, res) => {
       res.send('ok');

@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { SPEC_SCHEMA, type SchemaNode } from '../search/experiment/schema.js';
 import { applyDefaults } from '../search/experiment/validate.js';
-import { API_GROUP, API_VERSION_NAME, MAX_EXPERIMENT_NAME } from './types.js';
+import { API_GROUP, API_VERSION_NAME, MAX_EXPERIMENT_NAME, MAX_STATUS_HISTORY } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -78,6 +78,24 @@ const EXPERIMENT_STATUS: Json = obj('Observed state of the experiment, written b
         objectives: objectives('Its objectives'),
       },
       { required: ['trial', 'genome', 'objectives'] },
+    ),
+  },
+  history: {
+    type: 'array',
+    description: `Progress after each generation, the last ${MAX_STATUS_HISTORY} generations: the front over every trial so far (what rwenas run writes to summary.json).`,
+    'x-kubernetes-list-type': 'atomic',
+    maxItems: MAX_STATUS_HISTORY,
+    items: obj(
+      'One generation.',
+      {
+        generation: int('The generation.'),
+        evaluated: int('Trials evaluated in it.'),
+        failed: int('Of those, failed.'),
+        evaluations: int('Trials evaluated up to and including it.'),
+        frontSize: int('Size of the front over every trial so far.'),
+        hypervolume: num('Hypervolume of that front against referencePoint (0 before it is fixed).'),
+      },
+      { required: ['generation', 'evaluated', 'failed', 'evaluations', 'frontSize', 'hypervolume'] },
     ),
   },
   lockedSpec: {

@@ -3,10 +3,10 @@
 // lastTransitionTime moves only when the status (True/False/Unknown) changes.
 import { canonicalJson } from '../search/engine-state.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
-import type { FrontSummary } from '../search/study.js';
+import { generationHistory, type FrontSummary, type GenerationRecord } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { trialName } from './naming.js';
-import { isFinal, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
+import { isFinal, MAX_STATUS_HISTORY, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
 
 export interface Event {
   type: 'Normal' | 'Warning';
@@ -159,6 +159,7 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
     ...(summary.referencePoint ? { referencePoint: summary.referencePoint } : {}),
     frontSize: summary.front.length,
     paretoFront: summary.front.map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
+    history: progressHistory(trials.values(), spec, summary),
     lockedSpec: input.locked,
     startTime: old.startTime ?? now,
     ...(phase === 'Succeeded' || phase === 'Failed' ? { completionTime: old.completionTime ?? now } : {}),
@@ -174,6 +175,14 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
     events.push({ type: 'Normal', reason: 'GenerationStarted', message: `generation ${generation}: ${input.candidates.length} trials; hypervolume so far ${summary.hypervolume}` });
   }
   return { status, events };
+}
+
+/** status.history: the per-generation progress of the final trials, the last MAX_STATUS_HISTORY generations. */
+function progressHistory(trials: Iterable<TrialObject>, spec: ExperimentSpec, summary: FrontSummary): GenerationRecord[] {
+  const done = [...trials].filter(isFinal).map((t) => ({ generation: t.spec.generation, status: t.status!.phase as 'Succeeded' | 'Failed', objectives: t.status?.objectives ?? {} }));
+  const ref = summary.referencePoint;
+  const reference = ref ? spec.objectives.map((o) => ref[o] ?? NaN) : null;
+  return generationHistory(done, spec.objectives, spec.constraints, reference).slice(-MAX_STATUS_HISTORY);
 }
 
 function phaseOf(input: ProgressInput, trials: ReadonlyMap<string, TrialObject>, counts: TrialCounts): { phase: ExperimentPhase; conditions: ConditionInput[] } {

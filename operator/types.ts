@@ -2,6 +2,7 @@
 // resources (status shapes match operator/crd.ts), label keys and API coordinates.
 import type { ObjectiveName, Objectives } from '../search/objectives.js';
 import type { SpaceName } from '../search/space.js';
+import type { GenerationRecord } from '../search/study.js';
 import type { FrontMember } from '../search/trial.js';
 
 export const API_GROUP = 'rwenas.dev';
@@ -12,6 +13,9 @@ export const TRIAL_PLURAL = 'nastrials';
 
 /** Experiment names prefix trial and Job names and label values (at most 63 characters). */
 export const MAX_EXPERIMENT_NAME = 40;
+
+/** Generations of progress kept in status.history (a bounded status: etcd objects are small). */
+export const MAX_STATUS_HISTORY = 200;
 
 export const LABEL_EXPERIMENT = 'rwenas.dev/experiment';
 export const LABEL_GENERATION = 'rwenas.dev/generation';
@@ -79,6 +83,8 @@ export interface ExperimentStatus {
   frontSize?: number;
   /** The search's front; `trial` is the NASTrial's name (operator/naming.ts). */
   paretoFront?: FrontMember[];
+  /** The last MAX_STATUS_HISTORY generations' progress (search/study.ts generationHistory). */
+  history?: GenerationRecord[];
   lockedSpec?: Record<string, string>;
   startTime?: string;
   completionTime?: string;

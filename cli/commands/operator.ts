@@ -82,6 +82,7 @@ export function registerOperator(program: Command): void {
       return n;
     }, d.workers)
     .addOption(duration('--resync <d>', 'period of full resyncs', d.resyncMs))
+    .option('--no-ui', 'do not serve the read-only experiment pages (/ and /experiments/NS/NAME) on the metrics port')
     .action(async (opts) => {
       if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
       const problem = clusterConfigProblem();
@@ -103,6 +104,7 @@ export function registerOperator(program: Command): void {
         jobTtlSeconds: Math.max(0, Math.round(opts.jobTtl / 1000)),
         workers: opts.workers,
         resyncMs: opts.resync,
+        ui: opts.ui !== false,
       });
       // Runs until a signal: runOperator installed the handlers that stop and exit.
       await new Promise(() => {});

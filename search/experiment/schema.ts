@@ -143,20 +143,32 @@ const UNUSED_OPTION_RULES: CelRule[] = SPACE_NAMES.flatMap((space) =>
   ),
 );
 
-// naswot+params' constants are fitted on each space's default proxy (evaluator/calibration.ts
-// refuses any other size at start-up; a test keeps the two in step).
+// naswot+params' and zero-cost's constants are fitted on each space's default proxy
+// (evaluator/estimators/calibration.ts refuses any other size at start-up; a test keeps the two in step).
 const CALIBRATED_KEYS = ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const;
+const CALIBRATED_METHODS = ['naswot+params', 'zero-cost'] as const;
+const calibratedCel = `self.evaluation.method in [${CALIBRATED_METHODS.map((m) => `'${m}'`).join(', ')}]`;
+const isCalibrated = (method: string) => (CALIBRATED_METHODS as readonly string[]).includes(method);
 const CALIBRATED_PROXY_RULES: CelRule[] = CALIBRATED_KEYS.map((key) => {
   const byName = SPACE_NAMES.reduceRight((rest, space) => (rest === '' ? literal(key, SPACES[space].defaults.proxy[key]) : `self.searchSpace.name == '${space}' ? ${literal(key, SPACES[space].defaults.proxy[key])} : ${rest}`), '');
   return rule(
-    `self.evaluation.method != 'naswot+params' || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
-    `naswot+params is calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
+    `!(${calibratedCel}) || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
+    `${CALIBRATED_METHODS.join(' and ')} are calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
     (self: { evaluation: { method: string }; searchSpace: { name: SpaceName; proxy?: NetworkOptions } }) =>
-      self.evaluation.method !== 'naswot+params' || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
+      !isCalibrated(self.evaluation.method) || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
     `.searchSpace.proxy.${key}`,
     ['.evaluation.method', '.searchSpace.name', `.searchSpace.proxy.${key}`],
   );
 });
+
+// zero-cost was calibrated on ONNX Runtime's forward passes (evaluator/estimators/zero-cost-estimator.ts).
+const zeroCostOnOnnx = rule(
+  `self.evaluation.method != 'zero-cost' || self.evaluation.engine != 'tfjs'`,
+  'zero-cost runs its forward proxies on ONNX Runtime, where it was calibrated; use auto or onnx',
+  (self: { evaluation: { method: string; engine?: string } }) => self.evaluation.method !== 'zero-cost' || self.evaluation.engine !== 'tfjs',
+  '.evaluation.engine',
+  ['.evaluation.method', '.evaluation.engine'],
+);
 
 /** NASWOT batch each space's naswot+params constants were fitted with (evaluator/calibration.ts). */
 export const CALIBRATED_NASWOT_BATCH: Readonly<Record<SpaceName, number>> = { nb201: 128, darts: 64, mobilenetv3: 64 };
@@ -254,7 +266,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
     evaluation: obj(
       'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
       {
-        method: str('naswot+params (default: the best-ranking estimator measured in docs/fidelity.md; NASWOT on the calibrated batch combined with the log of the final network\'s params by per-space constants: weight 0.75 on nb201, 0 on darts and mobilenetv3, where it is NASWOT alone; default proxy size only), rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight) or table (NAS-Bench-201 lookup, nb201 only).', {
+        method: str('zero-cost (default): a calibrated combination of training-free proxies of the proxy network at random weights, run on ONNX Runtime, with per-space constants fitted on NAS-Bench-201/301 ground truth (docs/fidelity.md): nb201 MeCo-8 + SWAP + ¼·AZ-NAS progressivity on 64 images (Kendall τ 0.75–0.76 on held-out cells against NASWOT 0.64), darts NASWOT + SWAP − FLOPs + ¼·progressivity on 32 images (τ 0.53–0.54 against NASWOT 0.44); error is then an estimated test error in percent, exp(α − β·score) fitted to the ground truth (nb201 median deviation 1.3 points, darts 0.3); on mobilenetv3, which has no ground truth, error is a ranking score 100/(1 + e^score), not an error. Default proxy size and auto/onnx engine only (others are refused). rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight), naswot+params (NASWOT with the log of the final network\'s params, the previous default) or table (NAS-Bench-201 lookup, nb201 only).', {
           enum: ['zero-cost', 'rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
           default: E.method,
         }),
@@ -333,5 +345,5 @@ export const SPEC_SCHEMA: SchemaNode = obj(
     ),
     suspend: { type: 'boolean', description: 'When true, no new evaluations start; false resumes.', default: D.suspend },
   },
-  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...CALIBRATED_PROXY_RULES, calibratedBatchFits] },
+  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...CALIBRATED_PROXY_RULES, calibratedBatchFits, zeroCostOnOnnx] },
 );

@@ -54,8 +54,12 @@ test('a run over the failure budget exits 1 and still writes front, summary and 
 test('an interrupted run writes front, summary and plot marked incomplete, and says how to resume', async () => {
   const out = tempDir();
   let pid = 0;
+  // 4,000 generations (within the schema's bounds) run far longer than it takes to interrupt.
+  let exited = false;
   const running = rwenasAsync(['run', EXAMPLE, '--out', out, '--log-format', 'json', '--set', 'spec.algorithm.generations=4000'], { onStart: (p) => (pid = p) });
-  await until(() => existsSync(join(out, 'state.json')), 60_000, 'state.json');
+  void running.then(() => (exited = true));
+  await until(() => existsSync(join(out, 'state.json')) || exited, 60_000, 'state.json');
+  if (exited) assert.fail(`the run ended before it could be interrupted: ${(await running).stderr}`);
   process.kill(pid, 'SIGINT');
   const r = await running;
   assert.equal(r.status, 130, r.stderr);

@@ -24,7 +24,7 @@ function problems(text: string, sets: string[] = []): string[] {
 test('a minimal manifest is valid and fully defaulted', () => {
   const m = loadManifest(base(''), 'm.yaml');
   assert.equal(m.spec.algorithm.offspringSize, m.spec.algorithm.populationSize);
-  assert.equal(m.spec.evaluation.method, 'naswot+params');
+  assert.equal(m.spec.evaluation.method, 'zero-cost');
 });
 
 test('every problem is reported, one per line, naming the field path', () => {
@@ -160,10 +160,13 @@ test('size fields a space does not use, and proxy overrides under naswot+params,
   // The default value itself is accepted, as the space's builder accepts it.
   assert.deepEqual(problems(space('nb201', '').replace('  searchSpace:\n', '  searchSpace:\n    final: {widthMultiplier: 1}\n')), []);
   assert.deepEqual(problems(space('darts', '').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), [
-    "spec.searchSpace.proxy.channels: naswot+params is calibrated on the space's default proxy (nb201 16, darts 16, mobilenetv3 16); remove the override or use naswot",
+    "spec.searchSpace.proxy.channels: naswot+params and zero-cost are calibrated on the space's default proxy (nb201 16, darts 16, mobilenetv3 16); remove the override or use naswot",
   ]);
   assert.deepEqual(problems(space('darts', '  evaluation: {method: naswot}\n').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), []);
-  assert.deepEqual(problems(space('nb201', '  evaluation: {rwe: {trainSamples: 100}}\n')), [
+  assert.deepEqual(problems(space('nb201', '  evaluation: {method: zero-cost, engine: tfjs}\n')), [
+    'spec.evaluation.engine: zero-cost runs its forward proxies on ONNX Runtime, where it was calibrated; use auto or onnx',
+  ]);
+  assert.deepEqual(problems(space('nb201', '  evaluation: {method: naswot+params, rwe: {trainSamples: 100}}\n')), [
     'spec.evaluation.rwe.trainSamples: naswot+params needs trainSamples at least its calibrated NASWOT batch (nb201 128, darts 64, mobilenetv3 64)',
   ]);
 });
