@@ -78,6 +78,17 @@ interface Pass extends StatusInput {
 
 const isoNow = () => new Date().toISOString();
 
+/** API creates (NASTrials, and Jobs) one reconcile makes at most, and how many at a time. */
+export const MAX_CREATES = 100;
+export const CREATE_CONCURRENCY = 16;
+
+/** `fn` over `items`, `size` at a time, results in order. */
+async function inChunks<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
 /** When to look again at an experiment blocked by a conflicting object. */
 export const CONFLICT_RECHECK_MS = 30_000;
 
@@ -141,8 +152,10 @@ export class Reconciler {
     const candidates = engine.done ? [] : engine.ask();
     const work = engine.done || overBudget ? { create: [], jobs: [] } : plan({ experiment: pass.experiment, spec: pass.spec, generation: engine.generation, candidates, trials: pass.trials, jobs: pass.jobs, retryable: harvested.retryable });
     let activeJobs: number;
+    let more = false;
     try {
-      activeJobs = overBudget ? await this.stopJobs(pass) : await this.apply(pass, work, engine.generation);
+      if (overBudget) activeJobs = await this.stopJobs(pass);
+      else ({ activeJobs, more } = await this.apply(pass, work, engine.generation));
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       await this.writeStatus(pass.exp, withEvents(conflictStatus(pass, pass.locked, err.message), pass.events), pass.log);
@@ -165,6 +178,7 @@ export class Reconciler {
     // failed write leaves them ahead for one retry, and the next reconcile recomputes both.
     this.metrics.observeStatus(pass.ns, pass.experiment, update.status);
     await this.writeStatus(pass.exp, withEvents(update, pass.events), pass.log);
+    if (more) return { requeueAfterMs: 0 };
     return harvested.requeueAfterMs === undefined ? {} : { requeueAfterMs: harvested.requeueAfterMs };
   }
 
@@ -261,20 +275,26 @@ export class Reconciler {
    * trials, and a result is only recorded once its NASTrial exists, so the order does not
    * matter), then marks the new Jobs' trials Running. Returns the Jobs now running.
    */
-  private async apply(pass: Pass, work: Plan, generation: number): Promise<number> {
+  private async apply(pass: Pass, all: Plan, generation: number): Promise<{ activeJobs: number; more: boolean }> {
+    // At most MAX_CREATES NASTrials and as many Jobs per reconcile, CREATE_CONCURRENCY at a time;
+    // a Job only once all its NASTrials exist. The rest follows at once (more: requeue).
+    const create = all.create.slice(0, MAX_CREATES);
+    const exists = new Set([...pass.trials.keys(), ...create.map((c) => trialName(pass.experiment, c.trial))]);
+    const ready = all.jobs.filter((r) => r.trials.every((t) => exists.has(t.name))).slice(0, MAX_CREATES);
+    const work: Plan = { create, jobs: ready };
+    const more = create.length < all.create.length || ready.length < all.jobs.length;
     const specMap = work.jobs.length > 0 ? await this.podInputs(pass) : '';
     const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap, jobTtlSeconds: this.o.jobTtlSeconds }) }));
-    const [madeTrials, madeJobs] = await Promise.all([
-      Promise.all(work.create.map((c) => this.createTrial(pass, c))),
-      Promise.all(jobs.map(({ req, job }) => this.createJob(pass, req, job))),
-    ]);
+    const madeTrials = await inChunks(work.create, CREATE_CONCURRENCY, (c) => this.createTrial(pass, c));
+    if (madeTrials.length > 0) pass.log.info('created NASTrials', { generation, created: madeTrials.length, remaining: all.create.length - madeTrials.length });
+    const madeJobs = await inChunks(jobs, CREATE_CONCURRENCY, ({ req, job }) => this.createJob(pass, req, job));
     for (const t of madeTrials) pass.trials.set(t.metadata.name, t);
     const created = madeJobs.filter(Boolean).length;
     if (created > 0) this.metrics.jobsCreated.inc({ namespace: pass.ns, experiment: pass.experiment }, created);
     await Promise.all(jobs.map(({ req, job }) => this.markRunning(pass, req.trials.map((t) => t.name), job, req.attempt)));
     const activeJobs = pass.jobs.filter((j) => jobState(j) === 'Active').length + jobs.length;
     if (created > 0) pass.log.info('created evaluator Jobs', { generation, jobs: created, activeJobs });
-    return activeJobs;
+    return { activeJobs, more };
   }
 
   /**

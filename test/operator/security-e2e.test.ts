@@ -145,4 +145,18 @@ describe('operator hardening on the test control plane', { skip }, () => {
       await proxy.close();
     }
   });
+
+  test('a large population is created in bounded batches: at most 100 NASTrials per reconcile', async () => {
+    const ns = await namespace('op-batches');
+    const op = await startOperator(ns, { identity: 'batches-0' });
+    operators.push(op);
+    await applyManifest(ns, tableExperiment('big', { population: 240, generations: 0, trialsPerJob: 16, parallelism: 4 }));
+    const exp = await waitPhase(ns, 'big', ['Succeeded', 'Failed'], 240_000);
+    assert.equal(exp.status.phase, 'Succeeded', JSON.stringify(exp.status.conditions));
+    assert.equal(exp.status.trials.succeeded, 240);
+    const created = op.logs().split('\n').filter((l) => l.includes('"created NASTrials"')).map((l) => JSON.parse(l).created as number);
+    assert.ok(created.length >= 3, `creates in ${created.length} reconcile(s): ${created.join(', ')}`);
+    assert.ok(Math.max(...created) <= 100, `one reconcile created ${Math.max(...created)}`);
+    assert.equal(created.reduce((a, b) => a + b, 0), 240);
+  });
 });
