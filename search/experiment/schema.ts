@@ -143,16 +143,16 @@ const UNUSED_OPTION_RULES: CelRule[] = SPACE_NAMES.flatMap((space) =>
   ),
 );
 
-// naswot+params' constants are fitted on each space's default proxy (evaluator/calibration.ts
+// naswot+params' and zero-cost's constants are fitted on each space's default proxy (evaluator/estimators/calibration.ts
 // refuses any other size at start-up; a test keeps the two in step).
 const CALIBRATED_KEYS = ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const;
 const CALIBRATED_PROXY_RULES: CelRule[] = CALIBRATED_KEYS.map((key) => {
   const byName = SPACE_NAMES.reduceRight((rest, space) => (rest === '' ? literal(key, SPACES[space].defaults.proxy[key]) : `self.searchSpace.name == '${space}' ? ${literal(key, SPACES[space].defaults.proxy[key])} : ${rest}`), '');
   return rule(
-    `self.evaluation.method != 'naswot+params' || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
-    `naswot+params is calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
+    `!(self.evaluation.method in ['naswot+params', 'zero-cost']) || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
+    `naswot+params and zero-cost are calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
     (self: { evaluation: { method: string }; searchSpace: { name: SpaceName; proxy?: NetworkOptions } }) =>
-      self.evaluation.method !== 'naswot+params' || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
+      (self.evaluation.method !== 'naswot+params' && self.evaluation.method !== 'zero-cost') || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
     `.searchSpace.proxy.${key}`,
     ['.evaluation.method', '.searchSpace.name', `.searchSpace.proxy.${key}`],
   );

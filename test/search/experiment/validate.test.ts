@@ -149,7 +149,7 @@ test('a genome longer than 4096 characters is refused by maxLength, and not pars
 });
 
 // Issue 13 item 4: what `run` refuses at start-up, validate refuses first, naming the field.
-test('size fields a space does not use, and proxy overrides under naswot+params, are refused', () => {
+test('size fields a space does not use, and proxy overrides under naswot+params or zero-cost (the default), are refused', () => {
   const space = (name: string, rest: string) => base(rest).replace('    name: nb201\n', `    name: ${name}\n`);
   assert.deepEqual(problems(space('mobilenetv3', '  evaluation: {method: naswot}\n').replace('  searchSpace:\n', '  searchSpace:\n    final: {channels: 32}\n')), [
     'spec.searchSpace.final.channels: channels does not apply to mobilenetv3 (only its default 16 is accepted); remove it',
@@ -160,10 +160,10 @@ test('size fields a space does not use, and proxy overrides under naswot+params,
   // The default value itself is accepted, as the space's builder accepts it.
   assert.deepEqual(problems(space('nb201', '').replace('  searchSpace:\n', '  searchSpace:\n    final: {widthMultiplier: 1}\n')), []);
   assert.deepEqual(problems(space('darts', '').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), [
-    "spec.searchSpace.proxy.channels: naswot+params is calibrated on the space's default proxy (nb201 16, darts 16, mobilenetv3 16); remove the override or use naswot",
+    "spec.searchSpace.proxy.channels: naswot+params and zero-cost are calibrated on the space's default proxy (nb201 16, darts 16, mobilenetv3 16); remove the override or use naswot",
   ]);
   assert.deepEqual(problems(space('darts', '  evaluation: {method: naswot}\n').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), []);
-  assert.deepEqual(problems(space('nb201', '  evaluation: {rwe: {trainSamples: 100}}\n')), [
+  assert.deepEqual(problems(space('nb201', '  evaluation: {method: naswot+params, rwe: {trainSamples: 100}}\n')), [
     'spec.evaluation.rwe.trainSamples: naswot+params needs trainSamples at least its calibrated NASWOT batch (nb201 128, darts 64, mobilenetv3 64)',
   ]);
 });
