@@ -122,3 +122,22 @@ test('on mobilenetv3 (no ground truth) the error is a ranking score, and says so
   assert.equal(stats.errorKind, 'ranking score (not an error)');
   assert.equal(r.objectives.error, rankingScore(stats.combinedScore));
 });
+
+test('rwenas run on mobilenetv3 says in front.json and pareto.svg that error is a ranking score', needsCifar(), async () => {
+  const { rwenas, tempDir } = await import('../cli/helpers.js');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = tempDir();
+  const manifest = join(dir, 'm.yaml');
+  writeFileSync(
+    manifest,
+    `apiVersion: rwenas.dev/v1alpha1\nkind: NASExperiment\nmetadata: {name: mbv3-zc}\nspec:\n  searchSpace: {name: mobilenetv3}\n  objectives: [error, flops]\n` +
+      `  algorithm: {name: nsga2, populationSize: 4, generations: 0, seed: 1}\n  evaluation: {method: zero-cost, threads: 1, dataset: {path: ${cifar10Dir()}}}\n`,
+  );
+  const out = join(dir, 'out');
+  const r = rwenas(['run', manifest, '--out', out, '--log-format', 'json', '--workers', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const front = JSON.parse(readFileSync(join(out, 'front.json'), 'utf8')) as { errorKind?: string }[];
+  assert.ok(front.length > 0 && front.every((f) => f.errorKind === 'ranking score (not an error)'), JSON.stringify(front));
+  assert.match(readFileSync(join(out, 'pareto.svg'), 'utf8'), /error is a ranking score \(not an error\)/);
+});
