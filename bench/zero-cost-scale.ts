@@ -34,7 +34,7 @@ if (!dir) throw new Error('--cifar10: no CIFAR-10 directory (set RWENAS_CIFAR10 
 const engine = await OnnxEngine.create({ threads: 2, cuda: false });
 const samples = new Map<Feature, number[]>(terms.map((t) => [t.feature, []]));
 for (const seed of values.seeds!.split(',').map(Number)) {
-  const probe = ForwardProxyProbe.create({ dataset: dir, seed, batch: Number(values.batch), engine });
+  const probe = ForwardProxyProbe.create({ dataset: dir, seed, batch: Number(values.batch), engine, mecoImages: terms.some((t) => t.feature === 'meco8') ? 8 : 1 });
   // The genome sample is fixed (seed 0x5ca1e): seeds vary only weights and images.
   const rng = Rng.seeded(0x5ca1e);
   for (let i = 0; i < Number(values.genomes); i++) {

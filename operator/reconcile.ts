@@ -19,10 +19,10 @@ import type { ObjectiveName, Objectives } from '../search/objectives.js';
 import { frontSummary, overFailureBudget, requiredObjectives, settingsKey, toResult } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { harvest, type Harvest, type Harvested } from './harvest.js';
-import { buildJob, evaluatorServiceAccount, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
+import { buildJob, evaluatorServiceAccount, isJobsPod, jobCoordinates, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
 import { apiMessage, apiStatus, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
-import { trialName } from './naming.js';
+import { batches, trialName } from './naming.js';
 import { plan, type Plan } from './plan.js';
 import { changedFields, lockDigests, resolveSpec } from './spec.js';
 import { engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
@@ -105,10 +105,14 @@ export class Reconciler {
       await this.writeStatus(snap.exp, pass, this.logFor(snap.exp));
       return {};
     }
-    const harvested = harvest({ ...pass, now: Date.now(), podGraceMs: this.o.podGraceMs });
-    await this.record(pass, harvested);
     let engine: SearchEngine;
+    let harvested: Harvest;
     try {
+      // Replay first: a Job's trials are the current generation's batch as this operator plans
+      // it, so the harvest needs the engine's candidates; then replay on over the new results.
+      engine = this.replay(pass);
+      harvested = harvest({ ...pass, batchTrials: this.batchTrials(pass, engine), now: Date.now(), podGraceMs: this.o.podGraceMs });
+      await this.record(pass, harvested);
       engine = this.replay(pass);
     } catch (err) {
       await this.writeStatus(pass.exp, withEvents(engineErrorStatus(pass, pass.locked, (err as Error).message), pass.events), pass.log);
@@ -154,10 +158,15 @@ export class Reconciler {
     const owned = <T extends { metadata?: { ownerReferences?: { uid: string }[] } }>(o: T) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
     const written = this.written.get(uid) ?? new Map<string, TrialObject>();
     this.written.set(uid, written);
+    // Jobs count by controller owner uid and a name of the operator's pattern; pods by their
+    // Job's uid and its exact evaluator (isJobsPod), never by labels, which anyone may set.
+    const jobs = snap.jobs.filter((j) => owned(j) && jobCoordinates(exp.metadata.name, j.metadata?.name) !== undefined);
+    const jobByUid = new Map(jobs.map((j) => [j.metadata?.uid ?? '', j]));
     const podsByJob = new Map<string, k8s.V1Pod[]>();
     for (const p of snap.pods) {
-      const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name'];
-      if (job) podsByJob.set(job, [...(podsByJob.get(job) ?? []), p]);
+      const ref = p.metadata?.ownerReferences?.find((o) => o.kind === 'Job' && o.controller === true);
+      const job = ref ? jobByUid.get(ref.uid) : undefined;
+      if (job && isJobsPod(p, job)) podsByJob.set(job.metadata!.name!, [...(podsByJob.get(job.metadata!.name!) ?? []), p]);
     }
     return {
       ...input,
@@ -170,7 +179,7 @@ export class Reconciler {
       locked,
       required: requiredObjectives(resolved.spec),
       trials: overlay(snap.trials.filter(owned), written),
-      jobs: snap.jobs.filter(owned),
+      jobs,
       podsByJob,
       written,
       events: [],
@@ -188,6 +197,14 @@ export class Reconciler {
     this.metrics.trialsFailed.inc({ namespace: pass.ns, experiment: pass.experiment }, failed.length);
     const last = pass.trials.get(failed[failed.length - 1])?.status?.message ?? '';
     pass.events.push({ type: 'Warning', reason: 'TrialsFailed', message: `${failed.length} trial(s) failed: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}. ${last}`.slice(0, 1000) });
+  }
+
+  /** Trial names of a batch of the engine's current generation, as plan() cuts them. */
+  private batchTrials(pass: Pass, engine: SearchEngine): (generation: number, batch: number) => readonly string[] {
+    if (engine.done) return () => [];
+    const names = engine.ask().map((c) => trialName(pass.experiment, c.trial));
+    const groups = batches(names, pass.spec.execution.trialsPerJob);
+    return (generation, batch) => (generation === engine.generation ? (groups[batch] ?? []) : []);
   }
 
   /** The engine after replaying every generation whose trials are all final. */

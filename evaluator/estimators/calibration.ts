@@ -124,6 +124,8 @@ export interface ZeroCostCalibration {
   readonly proxy: Calibration['proxy'];
   /** CIFAR-10 images in the proxies' batch. */
   readonly batch: number;
+  /** Images MeCo reads (8 where MeCo-8 is a term; 1 keeps the DARTS proxy within its cost). */
+  readonly mecoImages: 1 | 8;
   readonly terms: readonly Term[];
   /** Absent where the space has no ground truth: `error` is then a ranking score, not an error. */
   readonly error?: ErrorMap;
@@ -139,6 +141,7 @@ export const ZERO_COST_CALIBRATIONS: Readonly<Partial<Record<SpaceName, ZeroCost
       'terms chosen greedily and fitted on the tune sample (200 cells, seeds 1 and 2), Kendall τ 0.75 / 0.74 tune, 0.76 / 0.75 confirm',
     proxy: { channels: 16, cells: 1, widthMultiplier: 1, inputSize: 32 },
     batch: 64,
+    mecoImages: 8,
     terms: [
       { feature: 'meco8', mean: 1.12248, sd: 0.839684, weight: 1 },
       { feature: 'swap', mean: 11.1324, sd: 1.41649, weight: 1 },
@@ -146,5 +149,42 @@ export const ZERO_COST_CALIBRATIONS: Readonly<Partial<Record<SpaceName, ZeroCost
     ],
     error: { alpha: 2.38193, beta: 0.244853 },
     residual: 'estimated minus true test error (100 − test_acc_200ep) on the confirm half, seeds 1 and 2: median |·| 1.3 points, 90th percentile 7.4–7.5 points, RMS 8.3 (the degenerate cells); sd of ln(estimate / truth) 0.28',
+  },
+  darts: {
+    space: 'darts',
+    source:
+      'docs/fidelity.md, Results: NAS-Bench-301 (out/fidelity/zero-cost-darts.json of `npm run bench:fidelity -- --space darts --probes reference,complexity,proxies --proxy-batch 32 --meco-images 1`): ' +
+      'terms chosen greedily and fitted on the tune half (100 architectures, seeds 1 and 2), Kendall τ 0.58 / 0.58 tune, 0.53 / 0.54 confirm',
+    proxy: { channels: 16, cells: 8, widthMultiplier: 1, inputSize: 32 },
+    batch: 32,
+    mecoImages: 1,
+    terms: [
+      { feature: 'naswot', mean: 426.295, sd: 5.02772, weight: 1 },
+      { feature: 'swap', mean: 13.3265, sd: 0.166809, weight: 1 },
+      { feature: 'flops', mean: 19.9881, sd: 0.157374, weight: -1 },
+      { feature: 'progressivity', mean: -0.209976, sd: 0.23913, weight: 0.25 },
+    ],
+    error: { alpha: 1.91796, beta: 0.0536814 },
+    residual: 'estimated minus NB301 validation error (100 − val_accuracy) on the confirm half, seeds 1 and 2: median |·| 0.29–0.31 points, 90th percentile 0.65–0.71, RMS 0.40; sd of ln(estimate / truth) 0.057',
+  },
+  // No ground truth for this space: a documented choice, not a fit. darts' terms and weights
+  // (the measured space it resembles: sizes vary little), on darts' batch of 32; the z-constants
+  // over a seeded sample of random genomes only centre and scale the score. No error map:
+  // `error` is the ranking score 100 / (1 + e^score), not an error.
+  mobilenetv3: {
+    space: 'mobilenetv3',
+    source:
+      "docs/evaluator.md, zero-cost (no ground truth, so not validated): darts' terms and weights; z-constants from " +
+      '`node --import tsx bench/zero-cost-scale.ts --space mobilenetv3 --terms naswot:1,swap:1,flops:-1,progressivity:0.25 --batch 32 --genomes 20 --seeds 1,2`',
+    proxy: { channels: 16, cells: 5, widthMultiplier: 0.5, inputSize: 32 },
+    batch: 32,
+    mecoImages: 1,
+    terms: [
+      { feature: 'naswot', mean: 412.083, sd: 6.41433, weight: 1 },
+      { feature: 'swap', mean: 13.525, sd: 0.197577, weight: 1 },
+      { feature: 'flops', mean: 18.2987, sd: 0.178841, weight: -1 },
+      { feature: 'progressivity', mean: -0.0512937, sd: 0.0548158, weight: 0.25 },
+    ],
+    residual: 'none: no ground truth for this space; error is a ranking score, not an error',
   },
 };

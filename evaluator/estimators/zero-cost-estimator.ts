@@ -48,7 +48,7 @@ export function zeroCost(): EstimatorFactory {
     const cal = zeroCostCalibrationFor(spec, space);
     if (options.engine === 'tfjs') throw new Error('--engine tfjs: zero-cost runs on ONNX Runtime; use auto or onnx');
     const engine = await OnnxEngine.create({ threads: options.threads ?? spec.evaluation.threads });
-    const probe = ForwardProxyProbe.create({ dataset: await resolveDataset(spec.evaluation.dataset), seed: spec.algorithm.seed, batch: cal.batch, engine });
+    const probe = ForwardProxyProbe.create({ dataset: await resolveDataset(spec.evaluation.dataset), seed: spec.algorithm.seed, batch: cal.batch, engine, mecoImages: cal.mecoImages });
     return {
       estimate: async (genome, canonical, { params, flops }) => {
         const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));

@@ -25,9 +25,9 @@ export const SPEC_DEFAULTS: SpecDefaults = {
     initialGenomes: [],
   },
   evaluation: {
-    // The best-ranking estimator measured (docs/fidelity.md): NASWOT + params on nb201, NASWOT
-    // alone on darts (params weight 0), per-space constants in evaluator/estimators/calibration.ts.
-    method: 'naswot+params',
+    // The best-ranking estimator measured (docs/fidelity.md): a calibrated combination of
+    // zero-cost proxies, per-space constants in evaluator/estimators/calibration.ts.
+    method: 'zero-cost',
     // source and path absent: the mounted /data path in pods, the user cache under rwenas run.
     dataset: { name: 'cifar10' },
     rwe: {

@@ -43,8 +43,9 @@ export interface AlgorithmSpec {
 }
 
 /**
- * naswot+params: NASWOT combined with ln(params) by per-space constants fitted in
- * docs/fidelity.md (evaluator/estimators/calibration.ts); the best-ranking estimator measured.
+ * zero-cost (the default): a calibrated combination of zero-cost proxies, per-space constants
+ * fitted in docs/fidelity.md (evaluator/estimators/calibration.ts), the best-ranking estimator
+ * measured. naswot+params: NASWOT combined with ln(params), the previous default.
  */
 export type EvaluationMethod = 'zero-cost' | 'rwe' | 'naswot' | 'rwe+naswot' | 'naswot+params' | 'table';
 

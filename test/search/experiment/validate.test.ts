@@ -24,7 +24,7 @@ function problems(text: string, sets: string[] = []): string[] {
 test('a minimal manifest is valid and fully defaulted', () => {
   const m = loadManifest(base(''), 'm.yaml');
   assert.equal(m.spec.algorithm.offspringSize, m.spec.algorithm.populationSize);
-  assert.equal(m.spec.evaluation.method, 'naswot+params');
+  assert.equal(m.spec.evaluation.method, 'zero-cost');
 });
 
 test('every problem is reported, one per line, naming the field path', () => {
