@@ -60,7 +60,7 @@ export function zeroCost(): EstimatorFactory {
     return {
       estimate: async (genome, canonical, { params, flops }) => {
         const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));
-        // A non-finite term (NASWOT's singular kernel on a degenerate cell) throws: that trial fails with the reason.
+        // A degenerate cell (NASWOT's singular kernel) throws DegenerateNetworkError: the worst error.
         const score = combinationScore(cal.terms, { ...m.scores, params, flops });
         const error = cal.error ? estimatedError(cal.error, score) : rankingScore(score);
         return {
