@@ -122,6 +122,8 @@ COPY --from=evaluator-cpu-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+# The NAS-Bench-201 table of the table method (spec.evaluation.table.path unset).
+COPY data ./data
 USER 10001:10001
 ENTRYPOINT ["rwenas"]
 CMD ["evaluate", "--help"]
@@ -140,6 +142,7 @@ COPY --from=evaluator-gpu-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+COPY data ./data
 USER 10001:10001
 ENTRYPOINT ["rwenas"]
 CMD ["evaluate", "--help"]

@@ -9,6 +9,9 @@ import { countComplexity } from '../search/complexity.js';
 import { spaceByName } from '../search/spaces/index.js';
 import type { Probe, ProbeResult } from './lib/probe.js';
 import { makeRweProbe, parseRweSettings } from './lib/rwe-probe.js';
+import { makeProxyProbe } from './lib/proxy-probe.js';
+import { makeGradientProbe } from './lib/gradient-probe.js';
+import { GRADIENT_PROXIES } from '../evaluator/estimators/proxies/gradient-probe.js';
 
 const reference: Probe = {
   name: 'reference',
@@ -37,7 +40,7 @@ const complexity: Probe = {
   },
 };
 
-export const PROBE_NAMES = ['reference', 'complexity', 'rwe', 'shipped'];
+export const PROBE_NAMES = ['reference', 'complexity', 'rwe', 'shipped', 'proxies', 'gradients'];
 
 /** Pairs of estimators to combine (a, b): score = z(a) + w·z(b), w fitted on the tuning sample. */
 export const COMBINATIONS: [string, string][] = [
@@ -54,6 +57,10 @@ export interface ProbeOptions {
   readonly cifar10?: string;
   /** `PATH=VALUE` overrides for the shipped probe's manifest. */
   readonly shippedSets?: readonly string[];
+  /** Images per batch of the forward-proxy probe. */
+  readonly proxyBatch?: number;
+  /** Images MeCo reads in the forward-proxy probe (8 adds MeCo-8). */
+  readonly mecoImages?: 1 | 8;
 }
 
 export async function makeProbes(names: readonly string[], options: ProbeOptions = {}): Promise<Probe[]> {
@@ -64,6 +71,13 @@ export async function makeProbes(names: readonly string[], options: ProbeOptions
     else if (n === 'complexity') out.push(complexity);
     else if (n === 'rwe') {
       out.push(await makeRweProbe(parseRweSettings(options.rwe), dir));
+    } else if (n.startsWith('gradients')) {
+      // gradients or gradients:synflow+zico (a subset: the WASM backend is slow).
+      const only = n.includes(':') ? (n.split(':')[1].split('+') as (typeof GRADIENT_PROXIES)[number][]) : GRADIENT_PROXIES;
+      for (const g of only) if (!GRADIENT_PROXIES.includes(g)) throw new Error(`--probes ${n}: unknown gradient proxy ${g} (have ${GRADIENT_PROXIES.join(', ')})`);
+      out.push(makeGradientProbe(dir, options.proxyBatch ?? 64, only));
+    } else if (n === 'proxies') {
+      out.push(await makeProxyProbe(dir, options.proxyBatch ?? 64, options.mecoImages ?? 8));
     } else if (n === 'shipped') out.push(await makeShippedProbe(dir, options.shippedSets ?? []));
     else throw new Error(`--probes: unknown probe ${n} (have ${PROBE_NAMES.join(', ')})`);
   }

@@ -14,6 +14,11 @@ import { parseRweSettings } from './lib/rwe-probe.js';
 import { combineErrors, RWE_OPTIONAL_DEFAULTS } from '../evaluator/estimators/random-weight.js';
 import { naswotError } from '../evaluator/estimators/naswot.js';
 import { kendallTau } from './lib/rank.js';
+import { fitErrorMap, fitTerms, scoresOf, type FitRun } from './lib/zc-fit.js';
+import { combinationScore, estimatedError, FEATURES, type Feature, type Term } from '../evaluator/estimators/zero-cost.js';
+import { regularisedSwap } from '../evaluator/estimators/proxies/swap.js';
+import { ZERO_COST_CALIBRATIONS } from '../evaluator/estimators/calibration.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,6 +30,8 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     cifar10: { type: 'string' },
     rwe: { type: 'string' },
+    'proxy-batch': { type: 'string', default: '64' },
+    'meco-images': { type: 'string', default: '8' },
     'shipped-set': { type: 'string' },
     limit: { type: 'string' },
     cache: { type: 'string', default: join('out', 'fidelity', 'measurements.jsonl') },
@@ -38,7 +45,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench:fidelity -- [--quick] [--space nb201,darts] [--size N] [--seeds 1,2]
   [--probes ${PROBE_NAMES.join(',')}] [--samples tune,confirm] [--data DIR] [--cifar10 DIR] [--cache FILE | --no-cache]
-  [--rwe key=value,...] [--shipped-set 'PATH=VALUE;...'] [--limit N]
+  [--rwe key=value,...] [--shipped-set 'PATH=VALUE;...'] [--limit N] [--proxy-batch 64] [--meco-images 8|1]
 --quick: 30 architectures per sample, seed 1 (smoke run); --size: architectures per NB201 sample (default 200);
 --limit: only the first N of each sample (for calibration on a prefix; tables then cover N);
 --rwe: settings of the rwe probe, e.g. channels=16,cells=1,train=1000,validation=500,epochs=20,features=last@1+all@1.`);
@@ -59,7 +66,15 @@ for (const s of spaces) if (s !== 'nb201' && s !== 'darts') throw new Error(`--s
 const wantedSamples = args.samples.split(',') as ('tune' | 'confirm')[];
 const dir = dataDir(args.data);
 const cache = new MeasurementCache(args['no-cache'] ? undefined : args.cache);
-const probes: Probe[] = await makeProbes(args.probes.split(','), { rwe: args.rwe, cifar10: args.cifar10, shippedSets: args['shipped-set']?.split(';').filter((x) => x !== '') });
+const mecoImages = Number(args['meco-images']);
+if (mecoImages !== 1 && mecoImages !== 8) throw new Error(`--meco-images: expected 1 or 8, got ${args['meco-images']}`);
+const probes: Probe[] = await makeProbes(args.probes.split(','), {
+  rwe: args.rwe,
+  cifar10: args.cifar10,
+  shippedSets: args['shipped-set']?.split(';').filter((x) => x !== ''),
+  proxyBatch: intList(args['proxy-batch'], 'proxy-batch')[0],
+  mecoImages,
+});
 
 // Fixed sampling seeds: the samples must not move when estimator seeds change.
 function samples(space: BenchSpace): Split {
@@ -90,7 +105,11 @@ async function measureAll(space: BenchSpace, probe: Probe, archs: readonly Archi
   return out;
 }
 
+/** Mean seconds per architecture of the whole forward-proxy probe, by `sample|seed` (of the space being measured). */
+const forwardSeconds = new Map<string, number>();
+
 for (const space of spaces) {
+  forwardSeconds.clear();
   const split = samples(space);
   const series: Series[] = [];
   const bySample = new Map<string, Map<string, Map<number, { score: number[]; acc: number[]; seconds: number }>>>();
@@ -99,6 +118,8 @@ for (const space of spaces) {
       for (const sample of wantedSamples) {
         const archs = args.limit ? split[sample].slice(0, Number(args.limit)) : split[sample];
         const results = await measureAll(space, probe, archs, seed);
+        const totals = results.map((r) => r.m.seconds?.['all forward proxies']).filter((v): v is number => typeof v === 'number');
+        if (totals.length > 0) forwardSeconds.set(`${sample}|${seed}`, totals.reduce((a, b) => a + b, 0) / totals.length);
         const names = new Set(results.flatMap((r) => Object.keys(r.m.scores ?? {})));
         for (const name of names) {
           const raw = results.map((r) => r.m.scores?.[name] ?? NaN);
@@ -123,7 +144,7 @@ for (const space of spaces) {
       }
     }
   }
-  series.push(...combinations(space, bySample), ...shippedCombination(bySample));
+  series.push(...combinations(space, bySample), ...shippedCombination(bySample), ...regularisedSwapSeries(bySample), ...zeroCost(space, bySample));
   // `log params` / `log flops` rank exactly as params / FLOPs; they exist for the combinations.
   const rows = summarise(series.filter((s) => s.estimator !== 'log params' && s.estimator !== 'log flops'), Number(args.resamples));
   const order = [...new Set(series.map((s) => s.estimator))];
@@ -132,6 +153,127 @@ for (const space of spaces) {
   console.log(markdownTable(rows));
 }
 for (const p of probes) await p.close?.();
+
+type BySample = Map<string, Map<string, Map<number, { score: number[]; acc: number[]; seconds: number }>>>;
+
+/** Per seed, the raw value of every measured feature for each architecture of a sample. */
+function fitRuns(bySample: BySample, sample: string): (FitRun & { seed: number; seconds: number })[] {
+  const s = bySample.get(sample);
+  if (!s) return [];
+  const present = FEATURES.filter((f) => s.has(f));
+  if (present.length === 0) return [];
+  return seeds.flatMap((seed) => {
+    const cols = present.map((f) => s.get(f)!.get(seed) ?? s.get(f)!.get(seeds[0]));
+    if (cols.some((c) => !c)) return [];
+    const n = cols[0]!.score.length;
+    const values = Array.from({ length: n }, (_, i) => Object.fromEntries(present.map((f, k) => [f, cols[k]!.score[i]])) as Partial<Record<Feature, number>>);
+    // The forward proxies share their passes: the probe's whole cost, once.
+    const seconds = forwardSeconds.get(`${sample}|${seed}`) ?? NaN;
+    return [{ seed, values, accuracy: cols[0]!.acc, seconds }];
+  });
+}
+
+/**
+ * The zero-cost combination: terms fitted on tune (greedy, evaluator/estimators/zero-cost.ts's
+ * formula), the error map fitted on tune, both applied unchanged to confirm; the record is
+ * printed and written to out/fidelity/zero-cost-<space>.json for evaluator/estimators/calibration.ts.
+ * The calibration as shipped is shown beside it.
+ */
+function zeroCost(space: BenchSpace, bySample: BySample): Series[] {
+  const tune = fitRuns(bySample, 'tune');
+  if (tune.length === 0 || !tune[0].values.some((v) => v.naswot !== undefined)) return [];
+  const fit = fitTerms(tune);
+  const pooled = tune.flatMap((r) => scoresOf(fit.terms, r.values).map((sc, i) => ({ sc, acc: r.accuracy[i], ok: Number.isFinite(safeScore(fit.terms, r.values[i])) })));
+  const ok = pooled.filter((p) => p.ok);
+  const map = fitErrorMap(ok.map((p) => p.sc), ok.map((p) => p.acc));
+  const record = { terms: fit.terms.map((t) => ({ feature: t.feature, mean: round6(t.mean), sd: round6(t.sd), weight: t.weight })), error: { alpha: round6(map.alpha), beta: round6(map.beta) }, tuneTau: round6(fit.tuneTau) };
+  console.error(`${space}: zero-cost fit: ${fit.steps.join('; ')}`);
+  console.error(`${space}: zero-cost record: ${JSON.stringify(record)}`);
+  mkdirSync(join('out', 'fidelity'), { recursive: true });
+  writeFileSync(join('out', 'fidelity', `zero-cost-${space}.json`), JSON.stringify(record, null, 2) + '\n');
+  const out: Series[] = [];
+  const label = `zero-cost fitted (${fit.terms.map((t) => `${t.weight}·${t.feature}`).join(' + ')})`;
+  const shipped = ZERO_COST_CALIBRATIONS[space === 'nb201' ? 'nb201' : 'darts'];
+  for (const sample of wantedSamples) {
+    for (const r of fitRuns(bySample, sample)) {
+      const common = { sample, seed: r.seed, accuracy: r.accuracy, secondsPerArch: r.seconds };
+      const failed = (terms: readonly Term[]) => r.values.filter((v) => !Number.isFinite(safeScore(terms, v))).length;
+      out.push({ ...common, estimator: label, scores: scoresOf(fit.terms, r.values), failed: failed(fit.terms) });
+      reportErrorSpread(space, `${label}, error map fitted on tune`, sample, r.seed, fit.terms, { alpha: map.alpha, beta: map.beta }, r);
+      if (shipped) {
+        out.push({ ...common, estimator: 'zero-cost as shipped (evaluator/estimators/calibration.ts)', scores: scoresOf(shipped.terms, r.values), failed: failed(shipped.terms) });
+        if (shipped.error) reportErrorSpread(space, 'zero-cost as shipped', sample, r.seed, shipped.terms, shipped.error, r);
+      }
+    }
+  }
+  return out;
+}
+
+function safeScore(terms: readonly Term[], v: Partial<Record<Feature, number>>): number {
+  try {
+    return combinationScore(terms, v);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Residual spread of the estimated error against the true error (100 − accuracy), on finite scores. */
+function reportErrorSpread(space: string, what: string, sample: string, seed: number, terms: readonly Term[], map: { alpha: number; beta: number }, r: FitRun): void {
+  const res: number[] = [];
+  const logRes: number[] = [];
+  r.values.forEach((v, i) => {
+    const sc = safeScore(terms, v);
+    if (!Number.isFinite(sc)) return;
+    const est = estimatedError(map, sc);
+    const truth = 100 - r.accuracy[i];
+    res.push(est - truth);
+    logRes.push(Math.log(est) - Math.log(truth));
+  });
+  const rms = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length);
+  const sorted = res.map(Math.abs).sort((a, b) => a - b);
+  console.error(
+    `${space}: ${what}: ${sample} seed ${seed}: error residuals (estimate − truth, percentage points) RMS ${rms(res).toFixed(2)}, median |·| ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}, 90th percentile |·| ${sorted[Math.floor(sorted.length * 0.9)].toFixed(2)}; log-ratio sd ${rms(logRes).toFixed(3)} (n ${res.length})`,
+  );
+}
+
+/**
+ * Regularised SWAP (Peng et al. 2024): swap · exp(−(P − μ)²/σ), P the final network's params in
+ * thousands; μ and σ fitted on tune (μ over the tune quantiles 10..90%, σ over multiples of P's
+ * variance), as the paper tunes them per space.
+ */
+function regularisedSwapSeries(bySample: BySample): Series[] {
+  const tune = fitRuns(bySample, 'tune').filter((r) => r.values.some((v) => v.swap !== undefined && v.params !== undefined));
+  if (tune.length === 0) return [];
+  const paramsK = tune.flatMap((r) => r.values.map((v) => v.params! / 1000)).sort((a, b) => a - b);
+  const mean = paramsK.reduce((a, b) => a + b, 0) / paramsK.length;
+  const variance = paramsK.reduce((a, b) => a + (b - mean) ** 2, 0) / paramsK.length;
+  const scoresFor = (r: FitRun, mu: number, sigma: number) => failuresLast(r.values.map((v) => regularisedSwap(v.swap!, v.params! / 1000, mu, sigma)));
+  let best = { mu: mean, sigma: variance, tau: -Infinity };
+  for (const q of [0.1, 0.25, 0.5, 0.75, 0.9, 1]) {
+    const mu = paramsK[Math.min(paramsK.length - 1, Math.floor(q * paramsK.length))];
+    for (const m of [0.25, 0.5, 1, 2, 4, 8]) {
+      const sigma = m * variance;
+      const tau = tune.reduce((a, r) => a + kendallTau(scoresFor(r, mu, sigma), r.accuracy), 0) / tune.length;
+      if (tau > best.tau + 1e-9) best = { mu, sigma, tau };
+    }
+  }
+  console.error(`regularised SWAP: mu ${best.mu.toPrecision(5)}K params, sigma ${best.sigma.toPrecision(5)} (tune τ ${best.tau.toFixed(3)})`);
+  return wantedSamples.flatMap((sample) =>
+    fitRuns(bySample, sample).map((r) => ({
+      estimator: `swap regularised (μ ${best.mu.toPrecision(4)}K, σ ${best.sigma.toPrecision(3)}, fitted on tune)`,
+      sample,
+      seed: r.seed,
+      scores: scoresFor(r, best.mu, best.sigma),
+      accuracy: r.accuracy,
+      secondsPerArch: r.seconds,
+      failed: 0,
+    })),
+  );
+}
+
+function round6(x: number): number {
+  return Number(x.toPrecision(6));
+}
 
 /**
  * A failed evaluation (e.g. NASWOT's singular kernel on a degenerate cell) ranks below every

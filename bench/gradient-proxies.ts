@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GRADIENT_PROXIES, type GradientProxy } from '../evaluator/estimators/proxies/gradient-probe.js';
-import { gradientProxyProbe } from './lib/gradient-probe.js';
+import { makeGradientProbe } from './lib/gradient-probe.js';
 import { dataDir, loadNb201, loadNb301, split } from './lib/groundtruth.js';
 import { MeasurementCache, type BenchSpace } from './lib/probe.js';
 import { bootstrapInterval, kendallTau, spearmanRho } from './lib/rank.js';
@@ -33,7 +33,9 @@ const cifar10 = args.cifar10 ?? process.env.RWENAS_CIFAR10 ?? join(homedir(), '.
 const rows = space === 'nb201' ? loadNb201(dataDir(args.data)) : loadNb301(dataDir(args.data));
 // The fidelity bench's tune sample (split seed 0), first `cells` of it.
 const sample = split(rows, Math.max(cells, 2), 0).tune.slice(0, cells);
-const probe = gradientProxyProbe(cifar10, proxies, Number(args.batch));
+const probe = makeGradientProbe(cifar10, Number(args.batch), proxies);
+// The fidelity bench's names (az_trainability is its zero-cost feature `trainability`).
+const key = (p: GradientProxy) => (p === 'az_trainability' ? 'trainability' : p);
 const cache = new MeasurementCache(args.cache);
 
 const scores: Record<string, number[]> = Object.fromEntries(proxies.map((p) => [p, []]));
@@ -48,8 +50,8 @@ for (const [i, arch] of sample.entries()) {
   }
   accuracy.push(arch.accuracy);
   for (const p of proxies) {
-    scores[p].push(m.scores![p]);
-    seconds[p].push(m.seconds![p]);
+    scores[p].push(m.scores![key(p)]);
+    seconds[p].push(m.seconds![key(p)]);
   }
   if ((i + 1) % 10 === 0) process.stderr.write(`${i + 1}/${sample.length}\n`);
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countComplexity } from '../search/complexity.js';
-import { Engine } from '../search/engine.js';
+import { SearchEngine } from '../search/engine.js';
 import type { AlgorithmSpec } from '../search/experiment/spec.js';
 import { hypervolume } from '../search/hypervolume.js';
 import { nonDominatedSort } from '../search/algorithms/sort.js';
@@ -49,8 +49,8 @@ function frontHv(cells: readonly Cell[], reference: number[]): number {
   return hypervolume(first.map((i) => points[i]), reference);
 }
 
-function runEngine(name: AlgorithmSpec['name'], seed: number, table: Map<string, Cell>, reference: number[], mutationRate: number): number {
-  const engine = Engine.create({
+function runSearch(name: AlgorithmSpec['name'], seed: number, table: Map<string, Cell>, reference: number[], mutationRate: number): number {
+  const engine = SearchEngine.create({
     space: nb201 as SearchSpace,
     objectives: ['error', 'flops'],
     constraints: {},
@@ -67,7 +67,7 @@ function runEngine(name: AlgorithmSpec['name'], seed: number, table: Map<string,
     },
   });
   while (!engine.done) {
-    engine.tell(engine.ask().map(({ genome }) => ({ genome, status: 'Succeeded' as const, objectives: table.get(genome)! })));
+    engine.tell(engine.ask().map(({ trial, genome }) => ({ trial, status: 'Succeeded' as const, objectives: table.get(genome)! })));
   }
   const evaluated = engine.history().length;
   if (evaluated !== BUDGET) throw new Error(`${name} seed ${seed}: ${evaluated} evaluations, expected ${BUDGET}`);
@@ -98,7 +98,7 @@ const rows: [string, number[], number[]?][] = [];
 // pop 40 pm 0.1 875.0; pop 100 pm 0.1 874.3 (%·MFLOPs). The space guarantees one changed gene.
 const mutationRate = Number(process.env.MUTATION_RATE ?? 0.1);
 for (const name of ['nsga2', 'random'] as const) {
-  const hv = Array.from({ length: SEEDS }, (_, k) => runEngine(name, k + 1, table, reference, mutationRate));
+  const hv = Array.from({ length: SEEDS }, (_, k) => runSearch(name, k + 1, table, reference, mutationRate));
   rows.push([name === 'nsga2' ? `rwenas NSGA-II (pop ${POPULATION}, offspring ${POPULATION}, pc 0.9, pm ${mutationRate})` : 'rwenas random search', hv]);
 }
 

@@ -11,7 +11,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { channelStats, gather, loadTrainSplit, normalisedBatch } from '../evaluator/data/cifar10.js';
-import type { Engine } from '../evaluator/backends/backend.js';
+import type { InferenceEngine } from '../evaluator/backends/backend.js';
 import { OnnxEngine } from '../evaluator/backends/onnx/backend.js';
 import { TfjsEngine } from '../evaluator/backends/tfjs/backend.js';
 import { initWeights, type Weights } from '../evaluator/backends/weights.js';
@@ -67,7 +67,7 @@ function nets(): Net[] {
   });
 }
 
-async function timeEngine(engine: Engine, net: Net, batch: Float32Array, batches: number): Promise<{ seconds: number; last: Float32Array }> {
+async function timeEngine(engine: InferenceEngine, net: Net, batch: Float32Array, batches: number): Promise<{ seconds: number; last: Float32Array }> {
   const outputs = net.graph.stageOutputs;
   const runner = await engine.load(net.graph, net.weights, outputs);
   const first = await runner.run(batch, BATCH, outputs); // warm-up

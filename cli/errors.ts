@@ -1,8 +1,8 @@
 // Exit codes of `rwenas` (documented in the README):
 //   0 success; 1 a run or evaluation failed (I/O, data, too many failed trials);
 //   2 invalid input: a manifest that does not validate, a bad flag or --set;
-//   130 interrupted (SIGINT); the last completed generation is in state.json.
-export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
+//   130 interrupted (SIGINT), 143 terminated (SIGTERM); the last completed generation is in state.json.
+export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130, terminated: 143 } as const;
 
 /** An error that ends the command with a given exit code and message lines (no stack trace). */
 export class CliError extends Error {

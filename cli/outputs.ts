@@ -4,19 +4,14 @@
 //   front.json    the final Pareto front (deterministic: no timings)
 //   summary.json  counts, hypervolume, reference point, knee, seed, wall time
 //   pareto.svg    every evaluated trial and the front
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineState } from '../search/engine.js';
+import type { SearchState } from '../search/engine.js';
+import type { TrialReport } from '../evaluator/evaluate.js';
+import { fileError, makeDirs, writeFileAtomic } from '../evaluator/data/files.js';
 
-export interface TrialLine {
-  readonly trial: string;
-  readonly genome: string;
-  readonly generation: number;
-  readonly objectives: Record<string, number>;
-  readonly status: 'Succeeded' | 'Failed';
-  readonly durationMs: number;
-  readonly reason?: string;
-}
+/** A line of trials.jsonl: a trial's report without its stats, and its generation. */
+export type TrialLine = Omit<TrialReport, 'stats'> & { readonly generation: number };
 
 export class RunDir {
   constructor(readonly dir: string) {}
@@ -27,15 +22,15 @@ export class RunDir {
 
   /** Starts afresh: removes the outputs of an earlier run in the same directory. */
   reset(): void {
-    mkdirSync(this.dir, { recursive: true });
+    makeDirs(this.dir);
     for (const f of ['trials.jsonl', 'state.json', 'front.json', 'summary.json', 'pareto.svg']) rmSync(this.path(f), { force: true });
   }
 
-  readState(): EngineState | undefined {
+  readState(): SearchState | undefined {
     const file = this.path('state.json');
     if (!existsSync(file)) return undefined;
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as EngineState;
+      return JSON.parse(readFileSync(file, 'utf8')) as SearchState;
     } catch (err) {
       throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
     }
@@ -56,11 +51,17 @@ export class RunDir {
         }
       }
     }
-    writeFileSync(file, [...kept.values()].map((l) => `${l}\n`).join(''));
+    // Replaced, not rewritten in place: a kill mid-write leaves the old file whole.
+    writeFileAtomic(file, [...kept.values()].map((l) => `${l}\n`).join(''));
   }
 
   appendTrial(line: TrialLine): void {
-    appendFileSync(this.path('trials.jsonl'), `${JSON.stringify(line)}\n`);
+    const file = this.path('trials.jsonl');
+    try {
+      appendFileSync(file, `${JSON.stringify(line)}\n`);
+    } catch (err) {
+      throw fileError(file, 'append to', err);
+    }
   }
 
   /** Written to a temporary file and renamed, so an interruption never leaves half a file. */
@@ -69,8 +70,6 @@ export class RunDir {
   }
 
   writeText(name: string, text: string): void {
-    const tmp = this.path(`.${name}.tmp`);
-    writeFileSync(tmp, text);
-    renameSync(tmp, this.path(name));
+    writeFileAtomic(this.path(name), text);
   }
 }

@@ -4,7 +4,7 @@
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ObjectiveName } from '../search/objectives.js';
-import type { FrontMember, HistoryEntry } from '../search/engine.js';
+import type { EvaluatedTrial, FrontMember } from '../search/trial.js';
 
 export const OBJECTIVE_LABELS: Record<ObjectiveName, string> = {
   error: 'error (%)',
@@ -12,7 +12,7 @@ export const OBJECTIVE_LABELS: Record<ObjectiveName, string> = {
   flops: 'FLOPs (multiply-accumulates)',
 };
 
-export async function paretoSvg(title: string, objectives: readonly ObjectiveName[], history: readonly HistoryEntry[], front: readonly FrontMember[]): Promise<string> {
+export async function paretoSvg(title: string, objectives: readonly ObjectiveName[], history: readonly EvaluatedTrial[], front: readonly FrontMember[]): Promise<string> {
   const onFront = new Set(front.map((f) => f.trial));
   const values = history
     .filter((t) => t.status === 'Succeeded')

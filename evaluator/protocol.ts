@@ -1,5 +1,8 @@
-// The batch result an evaluator pod leaves in its container's termination message
-// (`rwenas evaluate --termination-log`), which the operator reads back (operator/results.ts).
+// The evaluator pod protocol, both directions. The operator passes a batch of trials in the
+// RWENAS_BATCH environment variable, `{"trials":[{"name":..,"genome":..}]}` (encodeBatchRequest,
+// read back by parseBatchRequest); the pod leaves the batch result in its container's
+// termination message at TERMINATION_LOG (`rwenas evaluate --termination-log`), which the
+// operator reads back (decodeBatchResult, via operator/results.ts).
 // Kubernetes keeps at most 4,096 bytes of it, so the encoding is bounded:
 //
 //   {"engine":"onnx/cpu","trials":[
@@ -16,6 +19,15 @@
 import type { Objectives } from '../search/objectives.js';
 
 export const TERMINATION_MESSAGE_LIMIT = 4096;
+
+/** Where the evaluator container writes its batch result (the pod's terminationMessagePath). */
+export const TERMINATION_LOG = '/dev/termination-log';
+
+/** One trial of a batch: its NASTrial name and genome. */
+export interface BatchTrial {
+  readonly name: string;
+  readonly genome: string;
+}
 
 export interface BatchTrialResult {
   readonly name: string;
@@ -108,7 +120,11 @@ export function decodeBatchResult(message: string): BatchResult {
 
 /** A batch of trials for one evaluator pod: `{"trials":[{"name":..,"genome":..}]}` (RWENAS_BATCH). */
 export interface BatchRequest {
-  readonly trials: readonly { readonly name: string; readonly genome: string }[];
+  readonly trials: readonly BatchTrial[];
+}
+
+export function encodeBatchRequest(trials: readonly BatchTrial[]): string {
+  return JSON.stringify({ trials: trials.map(({ name, genome }) => ({ name, genome })) });
 }
 
 export function parseBatchRequest(text: string, source: string): BatchRequest {

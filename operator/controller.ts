@@ -13,7 +13,7 @@ import { Metrics } from './metrics.js';
 import { Reconciler } from './reconcile.js';
 import { LABEL_EXPERIMENT, type ExperimentObject, type TrialObject } from './types.js';
 import { WorkQueue } from './workqueue.js';
-import { DEFAULT_EVALUATOR_IMAGE } from './jobs.js';
+import { DEFAULT_EVALUATOR_IMAGE, DEFAULT_EVALUATOR_SERVICE_ACCOUNT } from './jobs.js';
 
 export interface OperatorOptions {
   /** Watch one namespace; absent = all. */
@@ -28,6 +28,8 @@ export interface OperatorOptions {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   image: string;
+  /** ServiceAccount of evaluator pods, created in each experiment namespace. */
+  evaluatorServiceAccount: string;
   workers: number;
   resyncMs: number;
 }
@@ -44,6 +46,7 @@ export function defaultOptions(): OperatorOptions {
     renewDeadlineMs: 10_000,
     retryPeriodMs: 2_000,
     image: process.env.RWENAS_EVALUATOR_IMAGE ?? DEFAULT_EVALUATOR_IMAGE,
+    evaluatorServiceAccount: DEFAULT_EVALUATOR_SERVICE_ACCOUNT,
     workers: 4,
     resyncMs: 30_000,
   };
@@ -88,7 +91,7 @@ export class Operator {
     this.kube = new Kube(kc);
     this.metrics = new Metrics(() => this.queue.depth);
     this.kube.onCall = (name) => this.metrics.apiCall(name);
-    this.reconciler = new Reconciler(this.kube, this.metrics, this.log, { image: o.image, identity: o.identity });
+    this.reconciler = new Reconciler(this.kube, this.metrics, this.log, { image: o.image, serviceAccount: o.evaluatorServiceAccount, identity: o.identity });
   }
 
   get isLeader(): boolean {

@@ -153,7 +153,13 @@ const nameRule = {
  */
 function expandDefaults(node: SchemaNode): Json {
   const out: Json = { ...node };
+  // A Kubernetes quantity is int-or-string: no type, and the pattern applies to strings.
+  if (node.type === 'int-or-string') {
+    delete out.type;
+    out['x-kubernetes-int-or-string'] = true;
+  }
   if (node.properties) out.properties = Object.fromEntries(Object.entries(node.properties).map(([k, v]) => [k, expandDefaults(v)]));
+  if (node.additionalProperties) out.additionalProperties = expandDefaults(node.additionalProperties);
   if (node.items) out.items = expandDefaults(node.items);
   if (node.type === 'object' && node.default !== undefined && node.properties && !node['x-kubernetes-preserve-unknown-fields']) {
     out.default = applyDefaults(undefined, node);

@@ -1,12 +1,17 @@
-// Evaluator Jobs: built from the user's pod template, with the operator owning only the
-// `evaluator` container's command, args, env and termination-message settings, and with
-// the pod hardened (no service-account token, non-root, read-only root, no capabilities).
+// Evaluator Jobs, built field by field from the allow-listed pod template
+// (search/experiment/template.ts): the operator owns the container's command, args, the spec and
+// batch it reads, and every security setting. Nothing of the template is spread into the Job,
+// so a field the schema does not know cannot reach it either. Every pod runs as the restricted
+// Pod Security Standard asks (non-root, no privilege escalation, no capabilities, RuntimeDefault
+// seccomp, read-only root), under the evaluator ServiceAccount (no RBAC) with no API token.
+import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
+import { encodeBatchRequest, TERMINATION_LOG, type BatchTrial } from '../evaluator/protocol.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
+import { EVALUATOR_CONTAINER, type EvaluatorContainer } from '../search/experiment/template.js';
 import {
   ANNOTATION_TRIALS,
   API_VERSION,
-  EVALUATOR_CONTAINER,
   LABEL_ATTEMPT,
   LABEL_BATCH,
   LABEL_EXPERIMENT,
@@ -18,32 +23,150 @@ import {
 } from './types.js';
 
 export const DEFAULT_EVALUATOR_IMAGE = 'rwenas:0.1.0';
-export const TERMINATION_LOG = '/dev/termination-log';
+/** The ServiceAccount of evaluator pods, created by the operator in each experiment's namespace. */
+export const DEFAULT_EVALUATOR_SERVICE_ACCOUNT = 'rwenas-evaluator';
 export const SCRATCH = '/rwenas-scratch';
+/** Where the experiment's spec ConfigMap is mounted, and its one key. */
+export const SPEC_DIR = '/rwenas-spec';
+export const SPEC_KEY = 'experiment.json';
+/** The user the evaluator image runs as (Dockerfile: USER 10001:10001). */
+export const EVALUATOR_UID = 10001;
 
-export interface BatchTrial {
-  name: string;
-  genome: string;
-}
-
+/** One evaluator Job: attempt `attempt` of batch `batch` of a generation. */
 export interface JobRequest {
-  name: string;
-  generation: number;
-  batch: number;
-  attempt: number;
-  trials: BatchTrial[];
+  readonly name: string;
+  readonly generation: number;
+  readonly batch: number;
+  readonly attempt: number;
+  /** The batch's trials that are not final yet. */
+  readonly trials: readonly BatchTrial[];
 }
 
 export interface JobOptions {
   /** Image of the evaluator container when the template names none. */
-  image: string;
+  readonly image: string;
+  /** ServiceAccount of evaluator pods (it needs, and has, no RBAC; its token is never mounted). */
+  readonly serviceAccount: string;
+  /** The ConfigMap holding the pod manifest (specConfigMap). */
+  readonly specConfigMap: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The pod security settings, forced: the template has no field that could change them. */
+export const POD_SECURITY: Readonly<k8s.V1PodSecurityContext> = {
+  runAsNonRoot: true,
+  runAsUser: EVALUATOR_UID,
+  runAsGroup: EVALUATOR_UID,
+  fsGroup: EVALUATOR_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+export const CONTAINER_SECURITY: Readonly<k8s.V1SecurityContext> = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
 
-/** The manifest an evaluator pod needs (RWENAS_SPEC): apiVersion, kind, name and the resolved spec. */
+/** The manifest an evaluator pod needs: apiVersion, kind, name and the resolved spec. */
 export function podManifest(exp: ExperimentObject, spec: ExperimentSpec): string {
   return JSON.stringify({ apiVersion: API_VERSION, kind: 'NASExperiment', metadata: { name: exp.metadata.name, namespace: exp.metadata.namespace }, spec });
+}
+
+/**
+ * The pod manifest as an immutable ConfigMap, mounted by every Job of the experiment (an env
+ * value is limited to 128 KiB by the kernel; a ConfigMap holds 1 MiB). Its name carries a
+ * digest of its content, so a spec change makes a new one and a Job always reads its own.
+ */
+export function specConfigMap(exp: ExperimentObject, spec: ExperimentSpec): k8s.V1ConfigMap {
+  const manifest = podManifest(exp, spec);
+  const digest = createHash('sha256').update(manifest).digest('hex').slice(0, 10);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: `${exp.metadata.name}-spec-${digest}`,
+      namespace: exp.metadata.namespace,
+      labels: { [LABEL_EXPERIMENT]: exp.metadata.name, [LABEL_MANAGED_BY]: MANAGED_BY },
+      ownerReferences: [ownerRef(exp)],
+    },
+    immutable: true,
+    data: { [SPEC_KEY]: manifest },
+  };
+}
+
+/** The evaluator ServiceAccount: no token mounted by default, and no RBAC is ever bound to it. */
+export function evaluatorServiceAccount(namespace: string, name: string): k8s.V1ServiceAccount {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } }, automountServiceAccountToken: false };
+}
+
+function evaluatorContainer(user: EvaluatorContainer | undefined, req: JobRequest, options: JobOptions): k8s.V1Container {
+  const env: k8s.V1EnvVar[] = [
+    ...(user?.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })),
+    { name: 'RWENAS_SPEC_FILE', value: `${SPEC_DIR}/${SPEC_KEY}` },
+    { name: 'RWENAS_BATCH', value: encodeBatchRequest(req.trials) },
+    { name: 'RWENAS_JOB', value: req.name },
+  ];
+  const volumeMounts: k8s.V1VolumeMount[] = [
+    ...(user?.volumeMounts ?? []).map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly !== undefined ? { readOnly: m.readOnly } : {}), ...(m.subPath ? { subPath: m.subPath } : {}) })),
+    { name: 'rwenas-spec', mountPath: SPEC_DIR, readOnly: true },
+  ];
+  // The root filesystem is read-only: evaluators get a scratch directory as TMPDIR (its own
+  // path rather than /tmp, which would hide anything the node keeps below /tmp), unless the
+  // template names its own TMPDIR.
+  if (!env.some((e) => e.name === 'TMPDIR')) {
+    volumeMounts.push({ name: 'rwenas-scratch', mountPath: SCRATCH });
+    env.push({ name: 'TMPDIR', value: SCRATCH });
+  }
+  return {
+    name: EVALUATOR_CONTAINER,
+    image: user?.image ?? options.image,
+    ...(user?.imagePullPolicy ? { imagePullPolicy: user.imagePullPolicy } : {}),
+    ...(user?.resources ? { resources: structuredClone(user.resources) as k8s.V1ResourceRequirements } : {}),
+    command: ['rwenas'],
+    args: ['evaluate', '--termination-log', TERMINATION_LOG],
+    env,
+    volumeMounts,
+    terminationMessagePath: TERMINATION_LOG,
+    // A crash before the result is written leaves its log tail as the message: the reason users see.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    securityContext: structuredClone(CONTAINER_SECURITY),
+  };
+}
+
+// Only the three safe volume types are copied, whatever else a volume names (defence in depth:
+// the schema refuses the others).
+function safeVolume(v: Readonly<Record<string, unknown>>): k8s.V1Volume | undefined {
+  const source = (['persistentVolumeClaim', 'configMap', 'emptyDir'] as const).find((k) => v[k] !== undefined && v[k] !== null);
+  return source ? ({ name: String(v.name), [source]: structuredClone(v[source]) } as k8s.V1Volume) : undefined;
+}
+
+function podSpec(spec: ExperimentSpec, req: JobRequest, options: JobOptions): k8s.V1PodSpec {
+  const t = spec.execution.template.spec ?? {};
+  const container = evaluatorContainer(t.containers?.find((c) => c.name === EVALUATOR_CONTAINER), req, options);
+  const volumes = [
+    ...(t.volumes ?? []).map(safeVolume).filter((v): v is k8s.V1Volume => v !== undefined),
+    { name: 'rwenas-spec', configMap: { name: options.specConfigMap, items: [{ key: SPEC_KEY, path: SPEC_KEY }] } },
+    ...(container.volumeMounts!.some((m) => m.name === 'rwenas-scratch') ? [{ name: 'rwenas-scratch', emptyDir: {} }] : []),
+  ];
+  const copy = <T>(v: unknown): T => structuredClone(v) as T;
+  return {
+    containers: [container],
+    volumes,
+    ...(t.nodeSelector ? { nodeSelector: { ...t.nodeSelector } } : {}),
+    ...(t.tolerations ? { tolerations: copy<k8s.V1Toleration[]>(t.tolerations) } : {}),
+    ...(t.affinity ? { affinity: copy<k8s.V1Affinity>(t.affinity) } : {}),
+    ...(t.priorityClassName ? { priorityClassName: t.priorityClassName } : {}),
+    ...(t.imagePullSecrets ? { imagePullSecrets: t.imagePullSecrets.map((s) => ({ name: s.name })) } : {}),
+    restartPolicy: 'Never',
+    serviceAccountName: options.serviceAccount,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    hostNetwork: false,
+    hostPID: false,
+    hostIPC: false,
+    securityContext: structuredClone(POD_SECURITY),
+  };
 }
 
 export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRequest, options: JobOptions): k8s.V1Job {
@@ -54,68 +177,10 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
     [LABEL_ATTEMPT]: String(req.attempt),
     [LABEL_MANAGED_BY]: MANAGED_BY,
   };
-  const template = structuredClone(spec.execution.template) as Record<string, unknown>;
-  const meta = isObj(template.metadata) ? template.metadata : {};
-  const podSpec = (isObj(template.spec) ? template.spec : {}) as k8s.V1PodSpec & Record<string, unknown>;
-  const containers = Array.isArray(podSpec.containers) ? [...podSpec.containers] : [];
-  let index = containers.findIndex((c) => c?.name === EVALUATOR_CONTAINER);
-  if (index < 0) {
-    containers.push({ name: EVALUATOR_CONTAINER });
-    index = containers.length - 1;
-  }
-  const user = containers[index];
-  const batchJson = JSON.stringify({ trials: req.trials });
-  const ours = new Set(['RWENAS_SPEC', 'RWENAS_BATCH', 'RWENAS_JOB']);
-  const env: k8s.V1EnvVar[] = [
-    ...(user.env ?? []).filter((e) => !ours.has(e.name)),
-    { name: 'RWENAS_SPEC', value: podManifest(exp, spec) },
-    { name: 'RWENAS_BATCH', value: batchJson },
-    { name: 'RWENAS_JOB', value: req.name },
-  ];
-  const volumeMounts = [...(user.volumeMounts ?? [])];
-  const volumes = [...(podSpec.volumes ?? [])];
-  // The root filesystem is read-only: evaluators get a scratch directory as TMPDIR (its own
-  // path rather than /tmp, which would hide anything the node keeps below /tmp).
-  if (!env.some((e) => e.name === 'TMPDIR')) {
-    volumeMounts.push({ name: 'rwenas-scratch', mountPath: SCRATCH });
-    volumes.push({ name: 'rwenas-scratch', emptyDir: {} });
-    env.push({ name: 'TMPDIR', value: SCRATCH });
-  }
-  containers[index] = {
-    ...user,
-    name: EVALUATOR_CONTAINER,
-    image: user.image ?? options.image,
-    command: ['rwenas'],
-    args: ['evaluate', '--termination-log', TERMINATION_LOG],
-    env,
-    volumeMounts,
-    terminationMessagePath: TERMINATION_LOG,
-    // A crash before the result is written leaves its log tail as the message: the reason users see.
-    terminationMessagePolicy: 'FallbackToLogsOnError',
-    securityContext: {
-      ...user.securityContext,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: user.securityContext?.readOnlyRootFilesystem ?? true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-    },
-  };
+  const meta = spec.execution.template.metadata ?? {};
   const pod: k8s.V1PodTemplateSpec = {
-    metadata: { ...meta, labels: { ...(isObj(meta.labels) ? (meta.labels as Record<string, string>) : {}), ...labels } },
-    spec: {
-      ...podSpec,
-      containers,
-      volumes,
-      restartPolicy: 'Never',
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      securityContext: {
-        ...podSpec.securityContext,
-        runAsNonRoot: true,
-        runAsUser: podSpec.securityContext?.runAsUser ?? 65532,
-        seccompProfile: podSpec.securityContext?.seccompProfile ?? { type: 'RuntimeDefault' },
-      },
-    },
+    metadata: { labels: { ...meta.labels, ...labels }, ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}) },
+    spec: podSpec(spec, req, options),
   };
   return {
     apiVersion: 'batch/v1',

@@ -125,6 +125,21 @@ export class Kube {
     return this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
   }
 
+  createServiceAccount(namespace: string, account: k8s.V1ServiceAccount): Promise<k8s.V1ServiceAccount> {
+    this.use('createServiceAccount');
+    return this.core.createNamespacedServiceAccount({ namespace, body: account });
+  }
+
+  createConfigMap(namespace: string, map: k8s.V1ConfigMap): Promise<k8s.V1ConfigMap> {
+    this.use('createConfigMap');
+    return this.core.createNamespacedConfigMap({ namespace, body: map });
+  }
+
+  getConfigMap(namespace: string, name: string): Promise<k8s.V1ConfigMap> {
+    this.use('getConfigMap');
+    return this.core.readNamespacedConfigMap({ namespace, name });
+  }
+
   createEvent(namespace: string, event: k8s.CoreV1Event): Promise<k8s.CoreV1Event> {
     this.use('createEvent');
     return this.core.createNamespacedEvent({ namespace, body: event });

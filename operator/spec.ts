@@ -3,16 +3,17 @@
 // once the experiment has started (all but generations, parallelism, maxFailedTrials and
 // suspend), so a later change to them is noticed and refused.
 import { createHash } from 'node:crypto';
-import type { EngineSettings } from '../search/engine.js';
+import type { SearchSettings } from '../search/engine.js';
 import { canonicalJson } from '../search/engine-state.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import { applyDefaults, validateSpec } from '../search/experiment/validate.js';
 import { spaceByName } from '../search/spaces/index.js';
+import { searchSettings } from '../search/study.js';
 
 /** Spec fields that may change while an experiment runs. */
 export const MUTABLE_FIELDS = ['algorithm.generations', 'execution.parallelism', 'execution.maxFailedTrials', 'suspend'] as const;
 
-export type Resolved = { ok: true; spec: ExperimentSpec; settings: EngineSettings } | { ok: false; problems: string[] };
+export type Resolved = { ok: true; spec: ExperimentSpec; settings: SearchSettings } | { ok: false; problems: string[] };
 
 /** Defaults, schema and semantic validation (the genomes of initialGenomes parse in their space). */
 export function resolveSpec(raw: unknown): Resolved {
@@ -20,16 +21,14 @@ export function resolveSpec(raw: unknown): Resolved {
   const problems = validateSpec(spec, (space, genome) => spaceByName(space).parse(genome));
   if (problems.length > 0) return { ok: false, problems };
   const s = spec as unknown as ExperimentSpec;
-  let space;
+  let settings: SearchSettings;
   try {
-    space = spaceByName(s.searchSpace.name);
+    settings = searchSettings(s);
   } catch (err) {
     return { ok: false, problems: [`spec.searchSpace.name: ${(err as Error).message}`] };
   }
-  // offspringSize has no schema default: absent means populationSize.
-  const algorithm = { ...s.algorithm, offspringSize: s.algorithm.offspringSize ?? s.algorithm.populationSize };
-  const full: ExperimentSpec = { ...s, algorithm };
-  return { ok: true, spec: full, settings: { space, objectives: full.objectives, constraints: full.constraints, algorithm } };
+  // offspringSize has no schema default: absent means populationSize (as the settings say).
+  return { ok: true, spec: { ...s, algorithm: settings.algorithm }, settings };
 }
 
 /** Digest per fixed field, two levels deep (e.g. `algorithm.seed`, `execution.template`). */

@@ -1,6 +1,24 @@
+// An experiment's status, conditions and Events, computed (pure) from what one reconcile saw.
 // Conditions as the Kubernetes API conventions describe them: one per type, and
 // lastTransitionTime moves only when the status (True/False/Unknown) changes.
-import type { Condition, ExperimentStatus } from './types.js';
+import { canonicalJson } from '../search/engine-state.js';
+import type { ExperimentSpec } from '../search/experiment/spec.js';
+import type { FrontSummary } from '../search/study.js';
+import type { Candidate } from '../search/trial.js';
+import { trialName } from './naming.js';
+import { isFinal, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
+
+export interface Event {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** A status with the Events its change is worth. */
+export interface StatusUpdate {
+  readonly status: ExperimentStatus;
+  readonly events: Event[];
+}
 
 export interface ConditionInput {
   type: string;
@@ -33,19 +51,9 @@ export function condition(status: ExperimentStatus | undefined, type: string): C
   return status?.conditions?.find((c) => c.type === type);
 }
 
-/** Status equality ignoring nothing: JSON of both (keys in insertion order are produced the same way). */
+/** Status equality: the same JSON up to key order (undefined fields left out). */
 export function sameStatus(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** A merge patch that turns `old` into `next` at the top level (removed keys become null). */
@@ -54,4 +62,150 @@ export function topLevelPatch(old: Record<string, unknown> | undefined, next: Re
   for (const [k, v] of Object.entries(next)) if (v !== undefined && !sameStatus(old?.[k], v)) patch[k] = v;
   for (const k of Object.keys(old ?? {})) if (next[k] === undefined) patch[k] = null;
   return patch;
+}
+
+/** What a reconcile knows about the experiment when it computes its status. */
+export interface StatusInput {
+  readonly experiment: string;
+  readonly old: ExperimentStatus;
+  readonly observed: number;
+  readonly now: string;
+}
+
+/** The spec cannot run: phase Invalid, naming the problems. */
+export function invalidSpecStatus(input: StatusInput, problems: readonly string[]): StatusUpdate {
+  const { old, observed, now } = input;
+  const message = `the spec cannot run: ${problems.join('; ')}. Fix these fields and apply again.`;
+  const status: ExperimentStatus = {
+    ...old,
+    phase: 'Invalid',
+    observedGeneration: observed,
+    conditions: mergeConditions(old.conditions, [
+      { type: 'SpecValid', status: 'False', reason: 'InvalidSpec', message },
+      { type: 'Progressing', status: 'False', reason: 'InvalidSpec', message: 'nothing runs until the spec is fixed' },
+    ], observed, now),
+  };
+  return { status, events: old.phase !== 'Invalid' ? [{ type: 'Warning', reason: 'InvalidSpec', message: message.slice(0, 1000) }] : [] };
+}
+
+export const SPEC_VALID: ConditionInput = { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'the spec is valid' };
+export const SPEC_ACCEPTED: ConditionInput = { type: 'SpecAccepted', status: 'True', reason: 'Accepted', message: 'the spec in force is the one the experiment started with (apart from the fields that may change)' };
+
+/** Fixed fields changed after the start: halted (phase kept) until they are reverted. */
+export function fixedFieldStatus(input: StatusInput, locked: Record<string, string>, changed: readonly string[]): StatusUpdate {
+  const { old, observed, now } = input;
+  const message = `${changed.join(', ')} changed after the experiment started; only spec.algorithm.generations, spec.execution.parallelism, spec.execution.maxFailedTrials and spec.suspend may change. Revert the change to continue, or create a new experiment.`;
+  const conditions: ConditionInput[] = [
+    SPEC_VALID,
+    { type: 'SpecAccepted', status: 'False', reason: 'FixedFieldChanged', message },
+    { type: 'Progressing', status: 'False', reason: 'FixedFieldChanged', message: 'halted until the fixed fields are reverted' },
+  ];
+  const events: Event[] = condition(old, 'SpecAccepted')?.status !== 'False' ? [{ type: 'Warning', reason: 'SpecChangeRejected', message }] : [];
+  return { status: { ...old, observedGeneration: observed, lockedSpec: locked, conditions: mergeConditions(old.conditions, conditions, observed, now) }, events };
+}
+
+/** The engine refused the spec or the recorded results: phase Failed. */
+export function engineErrorStatus(input: StatusInput, locked: Record<string, string>, error: string): StatusUpdate {
+  const { old, observed, now } = input;
+  const message = `the search engine refused the spec or the recorded results: ${error}`;
+  const conditions = [SPEC_VALID, SPEC_ACCEPTED, { type: 'Failed', status: 'True', reason: 'EngineError', message } as const];
+  const status: ExperimentStatus = { ...old, phase: 'Failed', observedGeneration: observed, lockedSpec: locked, completionTime: old.completionTime ?? now, conditions: mergeConditions(old.conditions, conditions, observed, now) };
+  return { status, events: old.phase !== 'Failed' ? [{ type: 'Warning', reason: 'Failed', message }] : [] };
+}
+
+/** Where the search stands after this reconcile's work. */
+export interface ProgressInput extends StatusInput {
+  readonly spec: ExperimentSpec;
+  readonly locked: Record<string, string>;
+  readonly trials: Iterable<TrialObject>;
+  readonly generation: number;
+  readonly done: boolean;
+  /** The current generation's candidates (empty when done). */
+  readonly candidates: readonly Candidate[];
+  readonly summary: FrontSummary;
+  /** `n trials failed, more than ...` once the failure budget is spent (search/study.ts). */
+  readonly overBudget?: string;
+  readonly activeJobs: number;
+}
+
+/** The status of a valid, accepted experiment: phase, counts, front, conditions and Events. */
+export function experimentStatus(input: ProgressInput): StatusUpdate {
+  const { old, observed, now, spec, generation, summary } = input;
+  const trials = new Map([...input.trials].map((t) => [t.metadata.name, t]));
+  const counts = countTrials(trials.values());
+  const { phase, conditions } = phaseOf(input, trials, counts);
+  const status: ExperimentStatus = {
+    phase,
+    observedGeneration: observed,
+    generation,
+    generations: spec.algorithm.generations,
+    trials: counts,
+    activeJobs: input.activeJobs,
+    hypervolume: summary.hypervolume,
+    ...(summary.referencePoint ? { referencePoint: summary.referencePoint } : {}),
+    frontSize: summary.front.length,
+    paretoFront: summary.front.map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
+    lockedSpec: input.locked,
+    startTime: old.startTime ?? now,
+    ...(phase === 'Succeeded' || phase === 'Failed' ? { completionTime: old.completionTime ?? now } : {}),
+    conditions: mergeConditions(old.conditions, conditions, observed, now),
+  };
+  const events: Event[] = [];
+  if (old.phase !== phase) {
+    const warn = phase === 'Failed';
+    const msg = conditions.find((c) => c.type === (warn ? 'Failed' : phase === 'Succeeded' ? 'Complete' : 'Progressing'))?.message ?? '';
+    events.push({ type: warn ? 'Warning' : 'Normal', reason: phase, message: msg });
+  }
+  if ((old.generation ?? -1) !== generation && phase === 'Running') {
+    events.push({ type: 'Normal', reason: 'GenerationStarted', message: `generation ${generation}: ${input.candidates.length} trials; hypervolume so far ${summary.hypervolume}` });
+  }
+  return { status, events };
+}
+
+function phaseOf(input: ProgressInput, trials: ReadonlyMap<string, TrialObject>, counts: TrialCounts): { phase: ExperimentPhase; conditions: ConditionInput[] } {
+  const { spec, generation, candidates, activeJobs } = input;
+  const conditions: ConditionInput[] = [SPEC_VALID, SPEC_ACCEPTED];
+  const failedCount = counts.failed;
+  let phase: ExperimentPhase;
+  if (input.overBudget) {
+    phase = 'Failed';
+    const lastFailure = [...trials.values()].filter((t) => t.status?.phase === 'Failed').sort((a, b) => String(a.status?.completionTime).localeCompare(String(b.status?.completionTime))).pop();
+    const message = `${input.overBudget}; last failure, trial ${lastFailure?.metadata.name}: ${lastFailure?.status?.message ?? lastFailure?.status?.reason ?? ''}`.slice(0, 2000);
+    conditions.push({ type: 'Failed', status: 'True', reason: 'TooManyFailedTrials', message });
+    conditions.push({ type: 'Progressing', status: 'False', reason: 'TooManyFailedTrials', message: 'stopped: raise spec.execution.maxFailedTrials to continue' });
+  } else if (input.done) {
+    phase = 'Succeeded';
+    conditions.push({ type: 'Failed', status: 'False', reason: 'NoFailure', message: `${failedCount} trial(s) failed` });
+    conditions.push({ type: 'Complete', status: 'True', reason: 'SearchComplete', message: `evaluated ${counts.evaluated} trials in ${generation + 1} generation(s); ${input.summary.front.length} on the front` });
+    conditions.push({ type: 'Progressing', status: 'False', reason: 'SearchComplete', message: 'the search is complete' });
+  } else {
+    phase = spec.suspend ? 'Suspended' : 'Running';
+    conditions.push({ type: 'Failed', status: 'False', reason: 'NoFailure', message: `${failedCount} trial(s) failed (at most ${spec.execution.maxFailedTrials} tolerated)` });
+    const evaluatedNow = candidates.filter((c) => {
+      const t = trials.get(trialName(input.experiment, c.trial));
+      return t !== undefined && isFinal(t);
+    }).length;
+    conditions.push(
+      spec.suspend
+        ? { type: 'Progressing', status: 'False', reason: 'Suspended', message: `suspended at generation ${generation}: no new Jobs start; ${activeJobs} running finish` }
+        : { type: 'Progressing', status: 'True', reason: 'Evaluating', message: `generation ${generation} of ${spec.algorithm.generations}: ${evaluatedNow} of ${candidates.length} trials evaluated, ${activeJobs} Job(s) running` },
+    );
+  }
+  conditions.push({ type: 'Suspended', status: spec.suspend && phase === 'Suspended' ? 'True' : 'False', reason: spec.suspend ? 'SuspendRequested' : 'NotSuspended', message: spec.suspend ? 'spec.suspend is true' : 'spec.suspend is false' });
+  if (phase !== 'Failed' && phase !== 'Succeeded') conditions.push({ type: 'Complete', status: 'False', reason: 'Searching', message: 'the search is not complete' });
+  return { phase, conditions };
+}
+
+export function countTrials(trials: Iterable<TrialObject>): TrialCounts {
+  const c: TrialCounts = { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, evaluated: 0 };
+  for (const t of trials) {
+    c.total++;
+    const p = t.status?.phase ?? 'Pending';
+    if (p === 'Pending') c.pending++;
+    else if (p === 'Running') c.running++;
+    else if (p === 'Succeeded') c.succeeded++;
+    else c.failed++;
+  }
+  c.evaluated = c.succeeded + c.failed;
+  return c;
 }

@@ -2,6 +2,7 @@
 // resources (status shapes match operator/crd.ts), label keys and API coordinates.
 import type { ObjectiveName, Objectives } from '../search/objectives.js';
 import type { SpaceName } from '../search/space.js';
+import type { FrontMember } from '../search/trial.js';
 
 export const API_GROUP = 'rwenas.dev';
 export const API_VERSION_NAME = 'v1alpha1';
@@ -56,11 +57,6 @@ export interface Condition {
 
 export type ExperimentPhase = 'Pending' | 'Running' | 'Suspended' | 'Succeeded' | 'Failed' | 'Invalid';
 
-export interface FrontEntry {
-  trial: string;
-  genome: string;
-  objectives: Objectives;
-}
 
 export interface TrialCounts {
   total: number;
@@ -81,7 +77,8 @@ export interface ExperimentStatus {
   hypervolume?: number;
   referencePoint?: Partial<Record<ObjectiveName, number>>;
   frontSize?: number;
-  paretoFront?: FrontEntry[];
+  /** The search's front; `trial` is the NASTrial's name (operator/naming.ts). */
+  paretoFront?: FrontMember[];
   lockedSpec?: Record<string, string>;
   startTime?: string;
   completionTime?: string;

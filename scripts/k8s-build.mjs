@@ -38,6 +38,21 @@ function goFiles(dir) {
   return readdirSync(dir).filter((f) => f.endsWith('.go')).sort().map((f) => join(dir, f));
 }
 
+/**
+ * What helm's own Makefile stamps into a release (version, empty metadata, tree state, and the
+ * Kubernetes version of its client-go as the default `.Capabilities.KubeVersion`), so that a
+ * plain `helm template` behaves like the released binary: without the k8sVersion stamps it
+ * assumes Kubernetes v1.20.0 and refuses charts with a newer kubeVersion. (The Makefile's
+ * gitCommit comes from its git checkout, which a module build has not.)
+ */
+function helmLdflags(helm, clientGo) {
+  const [, minor] = clientGo.match(/^v0\.(\d+)\./) ?? [];
+  if (!minor) throw new Error(`test/k8s/helm/go.mod: k8s.io/client-go ${clientGo}: expected v0.<minor>.<patch>`);
+  const k8s = ['helm.sh/helm/v3/pkg/lint/rules', 'helm.sh/helm/v3/pkg/chartutil'].flatMap((p) => [`-X ${p}.k8sVersionMajor=1`, `-X ${p}.k8sVersionMinor=${minor}`]);
+  const version = ['version=' + helm, 'metadata=', 'gitTreeState=clean'].map((kv) => `-X helm.sh/helm/v3/internal/version.${kv}`);
+  return ['-s -w', ...version, ...k8s].join(' ');
+}
+
 /** The binary groups: each is built and cached on its own, so editing the kubelet rebuilds only it. */
 function groups(v, go) {
   const kubeVersion = v.kubernetes;
@@ -72,7 +87,7 @@ function groups(v, go) {
       name: `helm-${v.helm}`,
       dir: helmDir,
       inputs: [join(helmDir, 'go.mod'), join(helmDir, 'go.sum'), join(helmDir, 'tools.go')],
-      ldflags: `-s -w -X helm.sh/helm/v3/internal/version.version=${v.helm}`,
+      ldflags: helmLdflags(v.helm, required(join(helmDir, 'go.mod'), 'k8s.io/client-go')),
       targets: { helm: 'helm.sh/helm/v3/cmd/helm' },
     },
   ].map((g) => {

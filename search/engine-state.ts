@@ -1,30 +1,17 @@
-// The engine's whole state as plain JSON, and its validation on restore. A state names the
+// The search engine's whole state as plain JSON, and its validation on restore. A state names the
 // settings it was made with; restoring it under different settings is refused, because the
 // run would no longer be the one that was serialised.
 import { genomeHash } from './hash.js';
-import { OBJECTIVE_NAMES, type ObjectiveName, type Objectives } from './objectives.js';
+import { OBJECTIVE_NAMES, type ObjectiveName } from './objectives.js';
 import type { AlgorithmSpec, ConstraintsSpec } from './experiment/spec.js';
 import type { RngState } from './random.js';
 import type { SearchSpace, SpaceName } from './space.js';
+import type { TrialRecord } from './trial.js';
 
-export const ENGINE_STATE_VERSION = 1;
+export const STATE_VERSION = 1;
 
-export type TrialState = 'Pending' | 'Succeeded' | 'Failed';
-
-/** One candidate ever proposed, in creation order. */
-export interface TrialRecord {
-  readonly trial: string;
-  readonly genome: string;
-  readonly generation: number;
-  status: TrialState;
-  /** Finite values the evaluation reported (absent while pending). */
-  objectives?: Objectives;
-  /** Why a failed trial failed. */
-  reason?: string;
-}
-
-export interface EngineState {
-  readonly version: typeof ENGINE_STATE_VERSION;
+export interface SearchState {
+  readonly version: typeof STATE_VERSION;
   readonly space: SpaceName;
   readonly objectives: readonly ObjectiveName[];
   readonly constraints: ConstraintsSpec;
@@ -64,9 +51,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
 /** Checks the shape and invariants of a state against the settings it is restored under. */
-export function validateState(state: unknown, expected: Pick<EngineState, 'space' | 'objectives' | 'constraints' | 'algorithm'>, space: SearchSpace): EngineState {
+export function validateState(state: unknown, expected: Pick<SearchState, 'space' | 'objectives' | 'constraints' | 'algorithm'>, space: SearchSpace): SearchState {
   if (!isRecord(state)) fail('(root)', 'an object', state);
-  if (state.version !== ENGINE_STATE_VERSION) fail('version', String(ENGINE_STATE_VERSION), state.version);
+  if (state.version !== STATE_VERSION) fail('version', String(STATE_VERSION), state.version);
   for (const key of ['space', 'objectives', 'constraints', 'algorithm'] as const) {
     if (canonicalJson(state[key]) !== canonicalJson(expected[key])) {
       fail(key, `the settings it is restored under (${canonicalJson(expected[key]).slice(0, 200)})`, state[key]);
@@ -126,5 +113,5 @@ export function validateState(state: unknown, expected: Pick<EngineState, 'space
     const t = typeof p === 'string' ? seen.get(p) : undefined;
     if (!t || t.status === 'Pending') fail(`population[${i}]`, 'the name of an evaluated trial', p);
   });
-  return state as unknown as EngineState;
+  return state as unknown as SearchState;
 }

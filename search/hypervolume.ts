@@ -4,6 +4,7 @@
 // staircase, O(n log n); three: a dimension sweep along the third objective that keeps the
 // 2-D staircase of the points seen so far and its area updated per insertion (O(n^2) worst
 // case from array splicing, ample for thousands of points).
+import { minOf } from './extrema.js';
 
 export function hypervolume(points: readonly (readonly number[])[], reference: readonly number[]): number {
   const m = reference.length;
@@ -19,7 +20,7 @@ export function hypervolume(points: readonly (readonly number[])[], reference: r
   if (inside.length === 0) return 0;
   switch (m) {
     case 1:
-      return reference[0] - Math.min(...inside.map((p) => p[0]));
+      return reference[0] - minOf(inside.map((p) => p[0]));
     case 2:
       return hv2(inside, reference[0], reference[1]);
     case 3:

@@ -1,6 +1,6 @@
 // The architecture IR: a small typed DAG of ops with shapes, built from a genome by its
 // search space. It is the single source of truth for complexity counting and for every
-// executor (ONNX Runtime, TensorFlow.js) and exporter.
+// inference engine (ONNX Runtime, TensorFlow.js) and exporter.
 
 /** Per-image tensor shape: channels, height, width (the batch dimension is implicit). */
 export interface Shape {
@@ -43,7 +43,7 @@ export type Op =
   | { readonly kind: 'concat' }
   /**
    * Zeros shaped like its one input (NAS-Bench-201's `none`: a cell node all of whose
-   * incoming edges are `none`). No params, no FLOPs; executors may lower it as x*0.
+   * incoming edges are `none`). No params, no FLOPs; inference engines may lower it as x*0.
    */
   | { readonly kind: 'zero' }
   /** Output shape [C,1,1]. */

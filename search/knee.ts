@@ -5,6 +5,7 @@
 // two ends of the front and the plane is the line through them. If the extremes do not span a
 // plane with positive intercepts (degenerate or flat front), the plane sum(x) = 1 is used.
 // Ties go to the earlier member, so with a sorted front the result is deterministic.
+import { maxOf, minOf } from './extrema.js';
 
 /** Index of the knee among `points` (a front), or undefined for an empty front. */
 export function kneeIndex(points: readonly (readonly number[])[]): number | undefined {
@@ -12,8 +13,8 @@ export function kneeIndex(points: readonly (readonly number[])[]): number | unde
   if (n === 0) return undefined;
   if (n <= 2) return 0;
   const m = points[0].length;
-  const min = Array.from({ length: m }, (_, j) => Math.min(...points.map((p) => p[j])));
-  const max = Array.from({ length: m }, (_, j) => Math.max(...points.map((p) => p[j])));
+  const min = Array.from({ length: m }, (_, j) => minOf(points.map((p) => p[j])));
+  const max = Array.from({ length: m }, (_, j) => maxOf(points.map((p) => p[j])));
   const norm = points.map((p) => p.map((v, j) => (max[j] > min[j] ? (v - min[j]) / (max[j] - min[j]) : 0)));
   // Extreme for objective j: the member best in j, then in the remaining objectives.
   const extremes = Array.from({ length: m }, (_, j) => {

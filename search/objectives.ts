@@ -4,10 +4,3 @@
 export const OBJECTIVE_NAMES = ['error', 'params', 'flops'] as const;
 export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
 export type Objectives = Partial<Record<ObjectiveName, number>>;
-
-export type TrialStatus = 'Succeeded' | 'Failed';
-
-/** What an evaluation returns for one genome. */
-export type Evaluation =
-  | { readonly genome: string; readonly status: 'Succeeded'; readonly objectives: Objectives }
-  | { readonly genome: string; readonly status: 'Failed'; readonly reason: string; readonly objectives?: Objectives };

@@ -38,6 +38,8 @@ export interface SearchSpace<G = unknown> {
   readonly name: SpaceName;
   /** Default sizes of the final and proxy networks. */
   readonly defaults: Readonly<Record<NetworkSize, Required<NetworkOptions>>>;
+  /** Size fields this space does not use: only their default value is accepted. */
+  readonly unusedOptions: readonly (keyof NetworkOptions)[];
   /** Parses any accepted notation (e.g. the canonical string or a DARTS genotype JSON); throws GenomeError. */
   parse(text: string): G;
   /** Canonical string: parse(serialize(g)) equals g, and equal genomes serialise identically. */

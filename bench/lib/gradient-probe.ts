@@ -1,24 +1,33 @@
-// The gradient-based proxies (evaluator/estimators/proxies/) as a fidelity-bench Probe: one
-// GradientProbe per seed (its batches come from the seed), scores higher = better.
-import { GradientProbe, GRADIENT_PROXIES, type GradientProxy } from '../../evaluator/estimators/proxies/gradient-probe.js';
+// The gradient-proxy probe: the evaluator's GradientProbe (synflow, jacob_cov, ZiCo, AZ-NAS
+// trainability on tfjs, engineer G's), one probe per seed (the seed plays the experiment seed).
 import { spaceByName } from '../../search/spaces/index.js';
-import type { Architecture } from './groundtruth.js';
-import type { BenchSpace, Probe, ProbeResult } from './probe.js';
+import { GRADIENT_PROXIES, GradientProbe } from '../../evaluator/estimators/proxies/gradient-probe.js';
+import type { Probe, ProbeResult } from './probe.js';
 
-export function gradientProxyProbe(cifar10: string, proxies: readonly GradientProxy[] = GRADIENT_PROXIES, batchSize = 64): Probe {
-  const bySeed = new Map<number, GradientProbe>();
+/** Bench names of the proxies (az_trainability is the zero-cost feature `trainability`). */
+const NAME: Record<(typeof GRADIENT_PROXIES)[number], string> = { synflow: 'synflow', jacob_cov: 'jacob_cov', zico: 'zico', az_trainability: 'trainability' };
+
+/** `only`: the proxies to compute (all by default); the WASM backend makes some cost a minute per cell. */
+export function makeGradientProbe(cifar10: string, batch: number, only: readonly (typeof GRADIENT_PROXIES)[number][] = GRADIENT_PROXIES): Probe {
+  const probes = new Map<number, GradientProbe>();
   return {
-    name: `grad-b${batchSize}-${proxies.join('+')}`,
+    name: `gradients(b${batch},${only.join('+')})`,
     seeded: true,
     spaces: ['nb201', 'darts'],
-    async measure(space: BenchSpace, arch: Architecture, seed: number): Promise<ProbeResult> {
-      let probe = bySeed.get(seed);
-      if (!probe) {
-        probe = GradientProbe.create(cifar10, seed, { batchSize });
-        bySeed.set(seed, probe);
+    async measure(spaceName, arch, seed): Promise<ProbeResult> {
+      let p = probes.get(seed);
+      if (!p) {
+        p = GradientProbe.create(cifar10, seed, { batchSize: batch });
+        probes.set(seed, p);
       }
-      const m = await probe.measureGenome(spaceByName(space), arch.genome, proxies);
-      return { scores: m.scores as Record<string, number>, seconds: m.seconds as Record<string, number> };
+      const m = await p.measureGenome(spaceByName(spaceName), arch.genome, only);
+      const scores: Record<string, number> = {};
+      const seconds: Record<string, number> = {};
+      for (const k of only) {
+        scores[NAME[k]] = m.scores[k] ?? NaN;
+        seconds[NAME[k]] = m.seconds[k] ?? NaN;
+      }
+      return { scores, seconds };
     },
   };
 }

@@ -1,4 +1,4 @@
-// Writes one network and its inputs for bench/proxies_reference.py, the independent
+// Writes one network and its inputs for bench/grad_proxies_reference.py, the independent
 // (JAX, float64) reference of the gradient-based proxies: the IR JSON, the weights as drawn
 // (ONNX layout, raw float32), the batches, the AZ-NAS sign tensors the TypeScript side
 // drew, and its block features. Read back by the reference, which prints its scores as JSON.
@@ -44,7 +44,7 @@ export function writeFixture(dir: string, name: string, net: ProxyNetwork, batch
   writeFileSync(join(dir, `${name}.bin`), all);
 }
 
-export const REFERENCE_SCRIPT = new URL('../proxies_reference.py', import.meta.url).pathname;
+export const REFERENCE_SCRIPT = new URL('../grad_proxies_reference.py', import.meta.url).pathname;
 
 /** Whether a Python with JAX is there to run the reference ($RWENAS_PYTHON, else python3). */
 export function referencePython(): { python: string; ok: boolean; why: string } {

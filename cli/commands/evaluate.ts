@@ -1,7 +1,8 @@
 // `rwenas evaluate`: evaluates genomes with the search space and evaluation settings of a
 // manifest and prints one JSON object per trial on stdout.
 //   rwenas evaluate -f FILE --genome G [--genome G ...] [--set PATH=VALUE ...] [--engine onnx|tfjs|auto]
-// Pod form (the operator's evaluator Jobs): the manifest from RWENAS_SPEC (or --spec-json),
+// Pod form (the operator's evaluator Jobs): the manifest from the file RWENAS_SPEC_FILE (the
+// operator's mounted ConfigMap), else RWENAS_SPEC (or --spec-json),
 // the batch from RWENAS_BATCH (or --batch-file), and the compact batch result
 // (evaluator/protocol.ts) written to --termination-log (default /dev/termination-log).
 // Exit: 0 when every trial got a report (Failed trials included: their reasons are results);
@@ -10,12 +11,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadManifest, ManifestError, resolveManifest } from '../../search/experiment/load.js';
 import type { ExperimentManifest } from '../../search/experiment/spec.js';
-import { encodeBatchResult, parseBatchRequest, type BatchRequest } from '../../evaluator/protocol.js';
+import { encodeBatchResult, parseBatchRequest, TERMINATION_LOG, type BatchRequest } from '../../evaluator/protocol.js';
 import { Evaluator } from '../../evaluator/evaluate.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { checkGenome, readManifest } from '../manifest.js';
-
-export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
 
 interface EvaluateOptions {
   file?: string;
@@ -29,9 +28,11 @@ interface EvaluateOptions {
 
 async function manifestFrom(opts: EvaluateOptions): Promise<ExperimentManifest> {
   if (opts.file) return readManifest(opts.file, opts.set);
+  // The operator mounts the spec as a file (a ConfigMap): an env value is limited to 128 KiB.
+  if (!opts.specJson && process.env.RWENAS_SPEC_FILE) return readManifest(process.env.RWENAS_SPEC_FILE, opts.set);
   const json = opts.specJson ?? process.env.RWENAS_SPEC;
   const source = opts.specJson ? '--spec-json' : 'RWENAS_SPEC';
-  if (!json) throw new CliError(['rwenas evaluate: no manifest: give -f FILE, --spec-json JSON or the RWENAS_SPEC environment variable'], EXIT.invalid);
+  if (!json) throw new CliError(['rwenas evaluate: no manifest: give -f FILE, --spec-json JSON or the RWENAS_SPEC_FILE or RWENAS_SPEC environment variable'], EXIT.invalid);
   try {
     // JSON is YAML: the same loader gives the same messages, with --set applied.
     return json.trimStart().startsWith('{') ? resolveManifest(JSON.parse(json), { sets: opts.set, checkGenome }) : loadManifest(json, source, { sets: opts.set, checkGenome });
@@ -65,7 +66,7 @@ export function registerEvaluate(program: Command): void {
     .option('--batch-file <path>', 'batch {"trials":[{"name":..,"genome":..}]}; else RWENAS_BATCH')
     .option('--set <path=value>', 'override a field, e.g. spec.evaluation.rwe.trainSamples=1000 (repeatable)', collect, [])
     .option('--engine <engine>', 'onnx, tfjs or auto (overrides spec.evaluation.engine)')
-    .option('--termination-log [path]', `write the compact batch result there (default ${DEFAULT_TERMINATION_LOG})`)
+    .option('--termination-log [path]', `write the compact batch result there (default ${TERMINATION_LOG})`)
     .action(async (opts: EvaluateOptions) => {
       if (opts.engine !== undefined && !['onnx', 'tfjs', 'auto'].includes(opts.engine)) {
         throw new CliError([`--engine: expected onnx, tfjs or auto, got ${JSON.stringify(opts.engine)}`], EXIT.invalid);
@@ -80,21 +81,23 @@ export function registerEvaluate(program: Command): void {
       }
       const reports = [];
       try {
-        for (const trial of batch.trials) {
-          const [report] = await evaluator.evaluate([trial.genome]);
+        for (const { name, genome } of batch.trials) {
+          const report = await evaluator.evaluate({ trial: name, genome });
           reports.push(report);
-          const named = opts.genome.length > 0 ? {} : { name: trial.name };
-          process.stdout.write(`${JSON.stringify({ ...named, ...report })}\n`);
+          // Printed as before trials were named: the batch's name (pod form) instead of `trial`.
+          const { trial: _trial, ...printed } = report;
+          const named = opts.genome.length > 0 ? {} : { name };
+          process.stdout.write(`${JSON.stringify({ ...named, ...printed })}\n`);
         }
       } finally {
         await evaluator.close();
       }
       if (opts.terminationLog !== undefined && opts.terminationLog !== false) {
-        const path = opts.terminationLog === true ? DEFAULT_TERMINATION_LOG : opts.terminationLog;
+        const path = opts.terminationLog === true ? TERMINATION_LOG : opts.terminationLog;
         const stats = reports.find((r) => r.stats?.engine)?.stats;
         const text = encodeBatchResult({
           ...(stats ? { engine: `${String(stats.engine)}/${String(stats.backend)}` } : {}),
-          trials: reports.map((r, i) => ({ name: batch.trials[i].name, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
+          trials: reports.map((r) => ({ name: r.trial, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
         });
         await writeFile(path, text);
       }

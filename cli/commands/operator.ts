@@ -1,5 +1,8 @@
 // `rwenas operator`: runs the Kubernetes operator until SIGTERM (kubeconfig from KUBECONFIG,
 // ~/.kube/config or the pod's service account).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { defaultOptions, parseAddr, runOperator } from '../../operator/controller.js';
@@ -23,6 +26,26 @@ function address(flag: string) {
   };
 }
 
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Where the client would find a cluster, in its own order, or why it would not. Without any,
+ * the client library falls back to http://localhost:8080, and every watch fails for ever with
+ * "HTTP protocol is not allowed...": refuse instead, saying what was looked for.
+ */
+export function clusterConfigProblem(env: NodeJS.ProcessEnv = process.env, home = homedir()): string | undefined {
+  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
+  if (listed.some((p) => existsSync(p))) return undefined;
+  const user = join(home, '.kube', 'config');
+  if (listed.length === 0 && existsSync(user)) return undefined;
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) return undefined;
+  const looked = [
+    listed.length > 0 ? `KUBECONFIG names ${listed.join(delimiter)}, which does not exist` : `KUBECONFIG is unset and ${user} does not exist`,
+    env.KUBERNETES_SERVICE_HOST ? `no service account token at ${SERVICE_ACCOUNT_TOKEN}` : 'this is not a pod (KUBERNETES_SERVICE_HOST is unset)',
+  ];
+  return `no cluster configuration found: ${looked.join('; ')}. Set KUBECONFIG=FILE (or create ~/.kube/config), or run the operator in the cluster with a service account.`;
+}
+
 export function registerOperator(program: Command): void {
   const d = defaultOptions();
   const duration = (flags: string, description: string, ms: number) =>
@@ -41,6 +64,7 @@ export function registerOperator(program: Command): void {
     .addOption(duration('--renew-deadline <d>', 'a leader that cannot renew within this steps down', d.renewDeadlineMs))
     .addOption(duration('--retry-period <d>', 'interval of Lease attempts', d.retryPeriodMs))
     .addOption(new Option('--evaluator-image <image>', 'image of evaluator pods whose template names none').default(d.image, `$RWENAS_EVALUATOR_IMAGE or ${d.image}`))
+    .option('--evaluator-service-account <name>', 'ServiceAccount of evaluator pods, created (no RBAC, no token) in each experiment namespace', d.evaluatorServiceAccount)
     .option('--workers <n>', 'experiments reconciled concurrently', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new CliError([`--workers: expected an integer >= 1, got ${JSON.stringify(v)}`], EXIT.invalid);
@@ -49,6 +73,8 @@ export function registerOperator(program: Command): void {
     .addOption(duration('--resync <d>', 'period of full resyncs', d.resyncMs))
     .action(async (opts) => {
       if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
+      const problem = clusterConfigProblem();
+      if (problem) throw new CliError([`rwenas operator: ${problem}`], EXIT.failed);
       await runOperator({
         ...d,
         namespace: opts.namespace,
@@ -62,6 +88,7 @@ export function registerOperator(program: Command): void {
         renewDeadlineMs: opts.renewDeadline,
         retryPeriodMs: opts.retryPeriod,
         image: opts.evaluatorImage,
+        evaluatorServiceAccount: opts.evaluatorServiceAccount,
         workers: opts.workers,
         resyncMs: opts.resync,
       });

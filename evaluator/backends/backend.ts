@@ -1,4 +1,4 @@
-// What both executors (ONNX Runtime, TensorFlow.js) offer: lower an IR graph with its
+// What both inference engines (ONNX Runtime, TensorFlow.js) offer: lower an IR graph with its
 // weights once, then run batches and read the outputs of chosen nodes.
 import type { Graph } from '../../search/ir.js';
 import type { Weights } from './weights.js';
@@ -18,7 +18,7 @@ export interface NetworkRunner {
   dispose(): Promise<void>;
 }
 
-export interface Engine {
+export interface InferenceEngine {
   readonly name: EngineName;
   /** What actually runs the ops, e.g. `cpu`, `cuda`, `tensorflow`, `wasm`. */
   readonly backend: string;

@@ -1,14 +1,14 @@
-// Engine selection. `auto` prefers ONNX Runtime (the faster CPU engine, with CUDA where
+// Inference engine selection. `auto` prefers ONNX Runtime (the faster CPU engine, with CUDA where
 // installed) and falls back to TensorFlow.js when the native binding cannot load. Engines are
 // imported lazily so a machine without one still runs the other.
-import type { Engine, EngineName } from './backend.js';
+import type { InferenceEngine, EngineName } from './backend.js';
 
 export interface EngineOptions {
   /** Intra-op threads (ONNX Runtime); 0 = library default. */
   readonly threads?: number;
 }
 
-export async function createEngine(name: EngineName | 'auto', opts: EngineOptions = {}): Promise<Engine> {
+export async function createEngine(name: EngineName | 'auto', opts: EngineOptions = {}): Promise<InferenceEngine> {
   if (name === 'onnx' || name === 'auto') {
     try {
       const { OnnxEngine } = await import('./onnx/backend.js');

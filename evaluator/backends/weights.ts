@@ -1,7 +1,7 @@
 // Seeded random initialisation. The weights of a network are a pure function of
 // (experiment seed, genome hash): drawn in node order, each tensor in its ONNX layout
 // (conv [out, in/groups, k, k], linear [out, in]), so an evaluation is identical on every
-// machine, pod and worker, and both executors see the same numbers.
+// machine, pod and worker, and both inference engines see the same numbers.
 import type { Graph } from '../../search/ir.js';
 import { hashSeed } from '../../search/hash.js';
 import { Rng } from '../../search/random.js';

@@ -10,6 +10,11 @@ export const IMAGE_CHANNELS = 3;
 export const IMAGE_BYTES = IMAGE_CHANNELS * IMAGE_SIDE * IMAGE_SIDE;
 export const RECORD_BYTES = IMAGE_BYTES + 1;
 export const NUM_CLASSES = 10;
+/** Every official batch file holds exactly 10,000 records; another size is a truncated or foreign file. */
+export const BATCH_RECORDS = 10_000;
+export const BATCH_BYTES = BATCH_RECORDS * RECORD_BYTES;
+/** How to point a run at an existing copy (appended to errors about a missing data set). */
+export const DATASET_HINT = 'point spec.evaluation.dataset.path at a cifar-10-batches-bin directory (rwenas run: --set spec.evaluation.dataset.path=DIR)';
 export const TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 export const TEST_FILE = 'test_batch.bin';
 export const META_FILE = 'batches.meta.txt';
@@ -23,17 +28,18 @@ export interface ImageSet {
 
 export class DatasetError extends Error {
   constructor(readonly file: string, problem: string) {
-    super(`CIFAR-10 file ${file}: ${problem}`);
+    super(`CIFAR-10 ${file}: ${problem}`);
     this.name = 'DatasetError';
   }
 }
 
-/** Reads and checks one batch file (size a multiple of 3,073 bytes, labels 0..9). */
+/** Reads and checks one batch file (exactly 10,000 records of 3,073 bytes, labels 0..9). */
 export function readBatchFile(path: string): ImageSet {
-  if (!existsSync(path)) throw new DatasetError(path, 'missing (expected the cifar-10-batches-bin layout; see `spec.evaluation.dataset`)');
+  if (!existsSync(path)) throw new DatasetError(path, `missing (expected the cifar-10-batches-bin layout: data_batch_1..5.bin, test_batch.bin, batches.meta.txt); ${DATASET_HINT}`);
   const bytes = readFileSync(path);
-  if (bytes.length === 0 || bytes.length % RECORD_BYTES !== 0) {
-    throw new DatasetError(path, `size ${bytes.length} bytes is not a positive multiple of ${RECORD_BYTES} (truncated or not a CIFAR-10 binary batch)`);
+  if (bytes.length !== BATCH_BYTES) {
+    const records = bytes.length % RECORD_BYTES === 0 ? `${bytes.length / RECORD_BYTES} records` : `not a whole number of ${RECORD_BYTES}-byte records`;
+    throw new DatasetError(path, `size ${bytes.length} bytes (${records}), expected ${BATCH_BYTES} (${BATCH_RECORDS} records): truncated or not a CIFAR-10 binary batch`);
   }
   const count = bytes.length / RECORD_BYTES;
   const images = new Uint8Array(count * IMAGE_BYTES);
@@ -51,7 +57,7 @@ export function readBatchFile(path: string): ImageSet {
 /** Class names from `batches.meta.txt` (one per line). */
 export function readClassNames(dir: string): string[] {
   const path = join(dir, META_FILE);
-  if (!existsSync(path)) throw new DatasetError(path, 'missing');
+  if (!existsSync(path)) throw new DatasetError(path, `missing (expected the cifar-10-batches-bin layout); ${DATASET_HINT}`);
   const names = readFileSync(path, 'utf8').split('\n').map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length !== NUM_CLASSES) throw new DatasetError(path, `has ${names.length} class names, expected ${NUM_CLASSES}`);
   return names;
@@ -59,9 +65,8 @@ export function readClassNames(dir: string): string[] {
 
 /** The 50,000-image train split (the only split search may use). */
 export function loadTrainSplit(dir: string): ImageSet {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new DatasetError(dir, 'directory missing (expected cifar-10-batches-bin with data_batch_1..5.bin)');
-  }
+  if (!existsSync(dir)) throw new DatasetError(dir, `no such directory; ${DATASET_HINT}`);
+  if (!statSync(dir).isDirectory()) throw new DatasetError(dir, `is a file, expected a directory (cifar-10-batches-bin with data_batch_1..5.bin); ${DATASET_HINT}`);
   readClassNames(dir);
   return concatSets(TRAIN_FILES.map((f) => readBatchFile(join(dir, f))));
 }

@@ -6,6 +6,7 @@
 // refuses another proxy size rather than silently mixing scales.
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import type { NetworkOptions, SearchSpace, SpaceName } from '../../search/space.js';
+import type { ErrorMap, Term } from './zero-cost.js';
 
 export interface Calibration {
   readonly space: SpaceName;
@@ -110,3 +111,40 @@ export function calibrationFor(spec: ExperimentSpec, space: SearchSpace): Calibr
 function definedOnly(o: NetworkOptions): NetworkOptions {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
+
+/**
+ * A `zero-cost` calibration: the terms of evaluator/estimators/zero-cost.ts's combination and
+ * its error map, fitted by `npm run bench:fidelity` on the tune half of the space's ground
+ * truth (the bench writes out/fidelity/zero-cost-<space>.json; this is a copy), with the
+ * proxy network and batch they were measured on, which the evaluator enforces.
+ */
+export interface ZeroCostCalibration {
+  readonly space: SpaceName;
+  readonly source: string;
+  readonly proxy: Calibration['proxy'];
+  /** CIFAR-10 images in the proxies' batch. */
+  readonly batch: number;
+  readonly terms: readonly Term[];
+  /** Absent where the space has no ground truth: `error` is then a ranking score, not an error. */
+  readonly error?: ErrorMap;
+  /** Residual spread of the error map on the confirm half, for the docs and the schema. */
+  readonly residual: string;
+}
+
+export const ZERO_COST_CALIBRATIONS: Readonly<Partial<Record<SpaceName, ZeroCostCalibration>>> = {
+  nb201: {
+    space: 'nb201',
+    source:
+      'docs/fidelity.md, Results: NAS-Bench-201 (out/fidelity/zero-cost-nb201.json of `npm run bench:fidelity -- --space nb201 --probes reference,complexity,proxies`): ' +
+      'terms chosen greedily and fitted on the tune sample (200 cells, seeds 1 and 2), Kendall τ 0.75 / 0.74 tune, 0.76 / 0.75 confirm',
+    proxy: { channels: 16, cells: 1, widthMultiplier: 1, inputSize: 32 },
+    batch: 64,
+    terms: [
+      { feature: 'meco8', mean: 1.12248, sd: 0.839684, weight: 1 },
+      { feature: 'swap', mean: 11.1324, sd: 1.41649, weight: 1 },
+      { feature: 'progressivity', mean: -0.121622, sd: 0.274631, weight: 0.25 },
+    ],
+    error: { alpha: 2.38193, beta: 0.244853 },
+    residual: 'estimated minus true test error (100 − test_acc_200ep) on the confirm half, seeds 1 and 2: median |·| 1.3 points, 90th percentile 7.4–7.5 points, RMS 8.3 (the degenerate cells); sd of ln(estimate / truth) 0.28',
+  },
+};

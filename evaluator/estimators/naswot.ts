@@ -2,6 +2,7 @@
 // of N images, the kernel K[i][j] = units - Hamming(code_i, code_j), i.e.
 // codes·codesᵀ + (1-codes)·(1-codes)ᵀ; the score is log|K|. Higher is better.
 import type { Codes } from './features.js';
+import { DegenerateNetworkError } from '../degenerate.js';
 
 /** The N x N Hamming-similarity kernel (float64, row-major). */
 export function naswotKernel(codes: Codes): Float64Array {
@@ -57,11 +58,11 @@ export const NASWOT_SCALE = 10;
  * Strictly decreasing in the score, so it ranks exactly as NASWOT; positive; about 20-40 for
  * typical proxy networks (score/N is roughly log(units) + log of K's normalised spectrum).
  * A singular kernel (two images with identical codes: a degenerate network) has no finite
- * score and the trial fails with that reason.
+ * score: the trial is recorded with the worst error (evaluator/degenerate.ts).
  */
 export function naswotError(score: number, n: number): number {
   if (!Number.isFinite(score)) {
-    throw new Error('NASWOT kernel is singular: images share identical ReLU codes (degenerate network)');
+    throw new DegenerateNetworkError('NASWOT kernel is singular: images share identical ReLU codes (degenerate network)');
   }
   return 100 * Math.exp(-score / (NASWOT_SCALE * n));
 }

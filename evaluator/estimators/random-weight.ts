@@ -11,7 +11,7 @@ import type { NetworkOptions, SearchSpace } from '../../search/space.js';
 import type { ChannelStats, ImageSet } from '../data/cifar10.js';
 import { NUM_CLASSES, channelStats, gather, loadTrainSplit, splitIndices } from '../data/cifar10.js';
 import { resolveDataset } from '../data/download.js';
-import type { Engine, EngineName } from '../backends/backend.js';
+import type { InferenceEngine, EngineName } from '../backends/backend.js';
 import { createEngine } from '../backends/backends.js';
 import { codeNodes, computeCodes, computeFeatures, featureNodes, type FeatureMatrix } from './features.js';
 import { naswotError, naswotScore } from './naswot.js';
@@ -54,7 +54,7 @@ export function combineErrors(rwe: number, naswot: number, naswotWeight: number)
   return (1 - naswotWeight) * rwe + naswotWeight * naswot;
 }
 
-export interface ProbeResult {
+export interface ProbeMeasurement {
   readonly rweError?: number;
   readonly naswotScore?: number;
   readonly naswotError?: number;
@@ -82,7 +82,7 @@ export class RandomWeightProbe {
   private constructor(
     readonly settings: RweSettings,
     readonly seed: number,
-    readonly engine: Engine,
+    readonly engine: InferenceEngine,
     private readonly train: ImageSet,
     private readonly validation: ImageSet,
     private readonly codesBatch: ImageSet,
@@ -103,7 +103,7 @@ export class RandomWeightProbe {
   }
 
   /** Measures one proxy network; `hash` (the genome hash) seeds its weights and classifier. */
-  async measure(graph: Graph, hash: string, method: RandomWeightMethod): Promise<ProbeResult> {
+  async measure(graph: Graph, hash: string, method: RandomWeightMethod): Promise<ProbeMeasurement> {
     const s = this.settings;
     const useRwe = method !== 'naswot';
     const useNaswot = method !== 'rwe';
@@ -161,7 +161,7 @@ export class RandomWeightProbe {
   }
 
   /** Measures a genome of the experiment's space (builds its proxy network). */
-  async measureGenome(space: SearchSpace, genome: unknown, canonical: string, method: RandomWeightMethod, proxy?: NetworkOptions): Promise<ProbeResult> {
+  async measureGenome(space: SearchSpace, genome: unknown, canonical: string, method: RandomWeightMethod, proxy?: NetworkOptions): Promise<ProbeMeasurement> {
     return this.measure(space.build(genome, 'proxy', proxy), genomeHash(space.name, canonical), method);
   }
 }

@@ -2,11 +2,26 @@
 // CSV with the columns of NAS-Bench-201's nb201-cifar10.csv (index, arch, test_acc_200ep,
 // test_acc_12ep); error = 100 - test_acc_200ep. It benchmarks the search itself in seconds.
 // The file is a plain numeric table (no quoting: NB201 strings hold no commas), so it is read
-// with a split rather than a CSV library.
+// with a split rather than a CSV library. Without `table.path`, the NAS-Bench-201 table shipped
+// in the project (data/nb201-cifar10.csv.gz, derived and checked by scripts/nb201-table.mjs).
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type { SearchSpace } from '../../search/space.js';
 
 const REQUIRED = ['arch', 'test_acc_200ep'] as const;
+
+/** The shipped table: data/ of the package root (found upwards, as sources and dist/ differ in depth). */
+export function shippedTablePath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'data', 'nb201-cifar10.csv.gz');
+}
+
+// gzip's magic bytes: a compressed table is read as well as a plain CSV.
+const isGzip = (b: Buffer) => b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 export class TableError extends Error {
   constructor(message: string) {
@@ -29,11 +44,12 @@ export class AccuracyTable {
   static async load(path: string, space: SearchSpace): Promise<AccuracyTable> {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      const bytes = await readFile(path);
+      text = (isGzip(bytes) ? gunzipSync(bytes) : bytes).toString('utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a CSV file' : (err as Error).message;
-      throw new TableError(`spec.evaluation.table.path: cannot read ${path}: ${why} (set it with --set spec.evaluation.table.path=FILE)`);
+      throw new TableError(`spec.evaluation.table.path: cannot read ${path}: ${why} (set it with --set spec.evaluation.table.path=FILE, or leave it unset for the shipped NAS-Bench-201 table)`);
     }
     const lines = text.split(/\r?\n/);
     const header = lines[0].split(',').map((h) => h.trim());
@@ -77,7 +93,8 @@ export class AccuracyTable {
 const cache = new Map<string, Promise<AccuracyTable>>();
 
 /** One load per file and process (the engine asks for thousands of lookups). */
-export function loadTable(path: string, space: SearchSpace): Promise<AccuracyTable> {
+export function loadTable(path: string | undefined, space: SearchSpace): Promise<AccuracyTable> {
+  path ??= shippedTablePath();
   const key = `${space.name}:${path}`;
   let table = cache.get(key);
   if (!table) {

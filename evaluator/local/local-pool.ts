@@ -1,16 +1,30 @@
 // The local executor's pool of worker threads. Each worker owns one Evaluator (so data is
-// loaded once per worker); genomes go to whichever worker is idle, and results come back in
+// loaded once per worker); trials go to whichever worker is idle, and results come back in
 // input order, so the engine sees the same results whatever the number of workers (each
 // evaluation is seeded by the experiment seed and the genome, not by which worker ran it).
+//
+// A worker is a fault domain: an uncaught exception or an exhausted heap ends that worker
+// only. Its genome is tried once more on a fresh worker, then reported Failed with the
+// reason; a genome that runs past the per-genome timeout is reported Failed and its worker
+// replaced. A worker that cannot be restarted leaves the pool smaller; a pool with no worker
+// left fails the batch instead of waiting for ever.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
-import type { EvaluatorOptions, TrialReport } from '../evaluate.js';
+import type { EvaluatorOptions, TrialReport, TrialRequest } from '../evaluate.js';
+import type { Executor } from './executor.js';
 
-/** Evaluates batches of genomes; reports each result as it arrives, returns all in input order. */
-export interface Executor {
-  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]>;
-  close(): Promise<void>;
+export interface PoolOptions extends EvaluatorOptions {
+  /** A genome that takes longer fails (its worker is replaced). Default: no limit. */
+  readonly genomeTimeoutMs?: number;
+}
+
+/** Raised by evaluate() when the pool was closed while it ran. */
+export class PoolClosedError extends Error {
+  constructor() {
+    super('the evaluator pool was closed');
+    this.name = 'PoolClosedError';
+  }
 }
 
 // Compiled, the worker is a .js file beside this one; run from TypeScript sources (tests
@@ -19,9 +33,12 @@ const here = new URL(import.meta.url);
 const fromSource = here.pathname.endsWith('.ts');
 
 function newWorker(workerData: unknown): Worker {
-  if (!fromSource) return new Worker(new URL('./local-worker.js', here), { workerData });
+  // RWENAS_WORKER_HEAP_MB caps each worker's JS heap, so one genome cannot take the memory of all.
+  const heap = Number(process.env.RWENAS_WORKER_HEAP_MB);
+  const resourceLimits = heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined;
+  if (!fromSource) return new Worker(new URL('./local-worker.js', here), { workerData, resourceLimits });
   const url = new URL('./local-worker.ts', here).href;
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, workerData });
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, workerData, resourceLimits });
 }
 
 /**
@@ -36,29 +53,59 @@ export function threadsPerWorker(spec: ExperimentSpec, workers: number, options:
   return Math.max(1, Math.floor(cpus / workers));
 }
 
-interface Slot {
-  worker: Worker;
-  busy: boolean;
+/**
+ * Loads in this thread the native add-on the workers use. onnxruntime-node registers itself
+ * only when its library is first loaded; once the last thread holding it is gone, a new worker
+ * fails with "Module did not self-register". Held here, a crashed worker can be replaced.
+ */
+async function holdNativeAddons(spec: ExperimentSpec, options: EvaluatorOptions): Promise<void> {
+  if (spec.evaluation.method === 'table' || (options.engine ?? spec.evaluation.engine) === 'tfjs') return;
+  await import('onnxruntime-node').catch(() => undefined);
 }
 
 type Reply = { ready: true } | { failed: string } | { id: number; report: TrialReport };
 
+/** One worker and how it ended, if it did (the 'error' event, when there was one, says why). */
+class Slot {
+  busy = false;
+  /** The message of the worker's 'error' event (an uncaught exception, an exhausted heap). */
+  crash?: string;
+  readonly exited: Promise<number>;
+  constructor(readonly worker: Worker) {
+    // Always listened to: an 'error' event without a listener would end the whole process.
+    worker.on('error', (err) => (this.crash = err.message));
+    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+  }
+}
+
+interface Pending {
+  readonly index: number;
+  readonly attempt: number;
+}
+
 export class LocalPool implements Executor {
+  private slots: Slot[] = [];
+  private starts = 0;
+  private closing = false;
+  private abortBatch?: (err: Error) => void;
+
   private constructor(
     private readonly spec: ExperimentSpec,
     private readonly options: EvaluatorOptions,
-    private slots: Slot[],
+    private readonly genomeTimeoutMs: number,
   ) {}
 
   /** Starts `workers` threads and waits until each has created its Evaluator. */
-  static async create(spec: ExperimentSpec, workers: number, options: EvaluatorOptions = {}): Promise<LocalPool> {
+  static async create(spec: ExperimentSpec, workers: number, options: PoolOptions = {}): Promise<LocalPool> {
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: expected an integer >= 1, got ${workers}`);
-    const threads = threadsPerWorker(spec, workers, options);
-    const pool = new LocalPool(spec, threads === undefined ? options : { ...options, threads }, []);
+    const { genomeTimeoutMs, ...evaluatorOptions } = options;
+    const threads = threadsPerWorker(spec, workers, evaluatorOptions);
+    const pool = new LocalPool(spec, threads === undefined ? evaluatorOptions : { ...evaluatorOptions, threads }, genomeTimeoutMs ?? Infinity);
+    await holdNativeAddons(spec, evaluatorOptions);
     try {
       for (let i = 0; i < workers; i++) pool.slots.push(await pool.start());
     } catch (err) {
-      await pool.close();
+      await pool.close(0);
       throw err;
     }
     return pool;
@@ -68,71 +115,137 @@ export class LocalPool implements Executor {
     return this.slots.length;
   }
 
+  /** A fresh worker, once its Evaluator exists; rejects with why it could not start. */
   private start(): Promise<Slot> {
-    const worker = newWorker({ spec: this.spec, options: this.options });
+    const slot = new Slot(newWorker({ spec: this.spec, options: this.options, start: this.starts++ }));
     return new Promise((resolve, reject) => {
       const onMessage = (msg: Reply) => {
-        worker.off('error', reject);
+        slot.worker.off('message', onMessage);
         if ('failed' in msg) {
-          void worker.terminate();
+          void slot.worker.terminate();
           reject(new Error(msg.failed));
-        } else resolve({ worker, busy: false });
+        } else resolve(slot);
       };
-      worker.once('message', onMessage);
-      worker.once('error', reject);
+      slot.worker.on('message', onMessage);
+      void slot.exited.then((code) => reject(new Error(slot.crash ?? `evaluator worker exited (code ${code}) while starting`)));
     });
   }
 
-  evaluate(genomes: readonly string[], onResult?: (index: number, report: TrialReport) => void): Promise<TrialReport[]> {
-    const results: TrialReport[] = new Array(genomes.length);
-    let next = 0;
+  evaluate(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]> {
+    if (this.closing) return Promise.reject(new PoolClosedError());
+    if (this.slots.length === 0 && trials.length > 0) return Promise.reject(new Error('no evaluator worker left (every restart failed)'));
+    const results: TrialReport[] = new Array(trials.length);
+    const queue: Pending[] = trials.map((_, index) => ({ index, attempt: 1 }));
     let done = 0;
-    return new Promise((resolve) => {
-      if (genomes.length === 0) return resolve(results);
-      const finish = (index: number, report: TrialReport) => {
-        results[index] = report;
-        onResult?.(index, report);
-        if (++done === genomes.length) resolve(results);
+    return new Promise<TrialReport[]>((resolve, reject) => {
+      if (trials.length === 0) return resolve(results);
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
       };
+      this.abortBatch = fail;
+      const finish = (index: number, report: TrialReport) => {
+        if (settled) return;
+        results[index] = report;
+        onResult?.(report, index);
+        if (++done === trials.length) {
+          settled = true;
+          resolve(results);
+        }
+      };
+      const failed = (p: Pending, reason: string, started: number) =>
+        finish(p.index, { ...trials[p.index], status: 'Failed', objectives: {}, reason, durationMs: performance.now() - started });
+
       const feed = (slot: Slot) => {
-        if (next >= genomes.length) return;
-        const index = next++;
+        const p = queue.shift();
+        if (!p) return;
+        if (settled || this.closing || !this.slots.includes(slot)) return void queue.unshift(p);
         const started = performance.now();
         slot.busy = true;
-        const onMessage = (msg: Reply) => {
-          if (!('id' in msg) || msg.id !== index) return;
-          cleanup();
-          slot.busy = false;
-          finish(index, msg.report);
-          feed(slot);
-        };
-        // A worker that dies (e.g. out of memory) fails only its genome; a fresh one replaces it.
-        const onExit = (code: number) => {
-          cleanup();
-          const reason = `evaluator worker exited (code ${code}) while evaluating this genome`;
-          finish(index, { genome: genomes[index], status: 'Failed', objectives: {}, reason, durationMs: performance.now() - started });
-          this.replace(slot).then(feed, () => undefined);
-        };
         const cleanup = () => {
+          clearTimeout(timer);
           slot.worker.off('message', onMessage);
           slot.worker.off('exit', onExit);
         };
+        const onMessage = (msg: Reply) => {
+          if (!('id' in msg) || msg.id !== p.index) return;
+          cleanup();
+          slot.busy = false;
+          finish(p.index, msg.report);
+          feed(slot);
+        };
+        const onExit = (code: number) => {
+          cleanup();
+          // A crash may be the worker's, not the genome's: one more try on a fresh worker.
+          if (p.attempt < 2) queue.unshift({ index: p.index, attempt: p.attempt + 1 });
+          else failed(p, `evaluator worker crashed twice on this genome: ${slot.crash ?? `exited with code ${code}`}`, started);
+          this.renew(slot, feed, fail);
+        };
+        // A genome past its time fails at once, whether or not its thread can be stopped
+        // (a native call ignores terminate()); the worker is replaced.
+        const timer = Number.isFinite(this.genomeTimeoutMs)
+          ? setTimeout(() => {
+              cleanup();
+              failed(p, `evaluation timed out after ${this.genomeTimeoutMs / 1000} s (its worker was replaced)`, started);
+              void slot.worker.terminate();
+              this.renew(slot, feed, fail);
+            }, this.genomeTimeoutMs)
+          : undefined;
         slot.worker.on('message', onMessage);
         slot.worker.once('exit', onExit);
-        slot.worker.postMessage({ id: index, genome: genomes[index] });
+        slot.worker.postMessage({ id: p.index, trial: trials[p.index] });
       };
       for (const slot of this.slots) feed(slot);
+    }).finally(() => {
+      this.abortBatch = undefined;
+    });
+  }
+
+  /**
+   * Replaces a dead worker and feeds the new one. When it cannot start, the pool goes on with
+   * fewer workers; with none left, the batch fails (it would otherwise wait for ever).
+   */
+  private renew(dead: Slot, feed: (slot: Slot) => void, fail: (err: Error) => void): void {
+    this.replace(dead).then(feed, (err: Error) => {
+      if (err instanceof PoolClosedError) return;
+      if (this.slots.length === 0) fail(new Error(`no evaluator worker left: a crashed worker could not be restarted: ${err.message}`));
+      else for (const s of this.slots) if (!s.busy) feed(s);
     });
   }
 
   private async replace(dead: Slot): Promise<Slot> {
+    this.slots = this.slots.filter((s) => s !== dead);
+    if (this.closing) throw new PoolClosedError();
     const fresh = await this.start();
-    this.slots = this.slots.map((s) => (s === dead ? fresh : s));
+    if (this.closing) {
+      fresh.worker.postMessage({ close: true });
+      throw new PoolClosedError();
+    }
+    this.slots.push(fresh);
     return fresh;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  /**
+   * Asks every worker to finish its genome and exit by itself (a thread terminated inside an
+   * ONNX Runtime call aborts the process); one still busy after graceMs is terminated.
+   * A batch being evaluated is abandoned with PoolClosedError; no result is reported after this.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    this.closing = true;
+    this.abortBatch?.(new PoolClosedError());
+    const slots = this.slots;
     this.slots = [];
+    await Promise.all(
+      slots.map(async (slot) => {
+        const ask = () => slot.worker.postMessage({ close: true });
+        if (!slot.busy) ask();
+        else slot.worker.on('message', (msg: Reply) => 'id' in msg && ask());
+        const grace = setTimeout(() => void slot.worker.terminate(), graceMs);
+        await slot.exited;
+        clearTimeout(grace);
+      }),
+    );
   }
 }

@@ -3,7 +3,8 @@
 // compare by ordinary domination. A failed trial has no usable objectives and the worst
 // (infinite) violation.
 import type { ConstraintsSpec } from '../experiment/spec.js';
-import type { ObjectiveName, Objectives, TrialStatus } from '../objectives.js';
+import type { ObjectiveName, Objectives } from '../objectives.js';
+import type { TrialOutcome } from '../trial.js';
 import { nonDominatedSort } from './sort.js';
 
 /** One member of a population as selection sees it. */
@@ -31,7 +32,7 @@ export function constrainedObjectives(constraints: ConstraintsSpec): ObjectiveNa
  * Total violation: each exceeded limit adds (value - limit) / |limit| (the raw excess when the
  * limit is 0), so limits on differently scaled quantities weigh alike. Failed trials: Infinity.
  */
-export function violation(constraints: ConstraintsSpec, status: TrialStatus, objectives: Objectives): number {
+export function violation(constraints: ConstraintsSpec, status: TrialOutcome, objectives: Objectives): number {
   if (status === 'Failed') return Infinity;
   let total = 0;
   for (const [key, name] of LIMITS) {

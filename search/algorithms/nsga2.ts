@@ -2,12 +2,14 @@
 // probability `crossoverProbability` (else the parents are copied), then per-gene mutation
 // (the space guarantees at least one changed gene). Duplicates are eliminated: a child seen
 // before is re-drawn up to REDRAWS times; then parents are mutated with rising rates; then the
-// slot falls back to a uniform sample. Survival is in survival.ts.
+// slot falls back to a uniform sample. Survival (elitist, parents and offspring together) is in
+// survival.ts; NSGA2 is the two as an Algorithm.
 import type { Rng } from '../random.js';
 import type { SearchSpace } from '../space.js';
 import { sampleInto } from './random.js';
+import type { Algorithm } from './algorithm.js';
 import type { Individual } from './constrained.js';
-import type { Ranking } from './survival.js';
+import { rankAndCrowd, survive, type Ranking } from './survival.js';
 import { binaryTournament } from './tournament.js';
 import type { UniqueBatch } from './unique.js';
 
@@ -54,3 +56,14 @@ export function breedInto<G>(space: SearchSpace<G>, rng: Rng, parents: Parents<G
     }
   }
 }
+
+export const NSGA2: Algorithm = {
+  survive(ctx, pool) {
+    return survive(pool.map((t) => ctx.individual(t)), ctx.spec.populationSize).map((i) => pool[i]);
+  },
+  breed(ctx, parents, batch, count) {
+    const individuals = parents.map((t) => ctx.individual(t));
+    const genomes = parents.map((t) => ctx.space.parse(t.genome));
+    breedInto(ctx.space, ctx.rng, { individuals, genomes, ranking: rankAndCrowd(individuals) }, ctx.spec, batch, count);
+  },
+};

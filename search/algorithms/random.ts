@@ -1,5 +1,7 @@
-// The random-search baseline: uniform samples from the space, without duplicates.
+// The random-search baseline: every generation a fresh uniform sample from the space, without
+// duplicates; nothing survives a generation.
 import type { Rng } from '../random.js';
+import type { Algorithm } from './algorithm.js';
 import type { SearchSpace } from '../space.js';
 import type { UniqueBatch } from './unique.js';
 
@@ -14,3 +16,8 @@ export function sampleInto<G>(space: SearchSpace<G>, rng: Rng, batch: UniqueBatc
     if (!added) return;
   }
 }
+
+export const RANDOM_SEARCH: Algorithm = {
+  survive: () => [],
+  breed: (ctx, _parents, batch, count) => sampleInto(ctx.space, ctx.rng, batch, count),
+};

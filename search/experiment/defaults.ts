@@ -28,7 +28,8 @@ export const SPEC_DEFAULTS: SpecDefaults = {
     // The best-ranking estimator measured (docs/fidelity.md): NASWOT + params on nb201, NASWOT
     // alone on darts (params weight 0), per-space constants in evaluator/estimators/calibration.ts.
     method: 'naswot+params',
-    dataset: { name: 'cifar10', source: 'path', path: '/data/cifar10/cifar-10-batches-bin' },
+    // source and path absent: the mounted /data path in pods, the user cache under rwenas run.
+    dataset: { name: 'cifar10' },
     rwe: {
       trainSamples: 5000,
       validationSamples: 1000,
@@ -42,7 +43,7 @@ export const SPEC_DEFAULTS: SpecDefaults = {
       naswotBatch: 64,
       naswotWeight: 0.9,
     },
-    table: { path: '/data/nasbench201/nb201-cifar10.csv' },
+    table: {},
     engine: 'auto',
     threads: 0,
   },

@@ -7,15 +7,28 @@ const ABSENT_MEANS: Record<string, string> = {
   'spec.searchSpace.name': '(required)',
   'spec.algorithm.offspringSize': '= populationSize',
   'spec.algorithm.referencePoint': '(from generation 0)',
+  'spec.evaluation.table.path': '(the shipped table)',
+  'spec.evaluation.dataset.source': '(see description)',
+  'spec.evaluation.dataset.path': '(see description)',
 };
 
 function typeOf(node: SchemaNode): string {
-  if (node.enum) return node.enum.join(' \\| ');
+  if (node.enum) return node.enum.map((v) => (v === '' ? '""' : v)).join(' \\| ');
   const lo = node.minimum;
   const hi = node.maximum;
   const range = lo !== undefined && hi !== undefined ? ` ${lo}..${hi}` : lo !== undefined ? ` ≥ ${lo}` : hi !== undefined ? ` ≤ ${hi}` : '';
-  if (node.type === 'array') return `list of ${node.items?.enum ? node.items.enum.join(' \\| ') : `${node.items?.type ?? 'any'}`}${node.minItems !== undefined ? ` (${node.minItems}..${node.maxItems ?? ''} items)` : ''}`;
-  if (node.type === 'object') return node['x-kubernetes-preserve-unknown-fields'] ? 'object (any fields)' : 'object';
+  if (node.type === 'array') {
+    const items = node.items?.enum ? node.items.enum.join(' \\| ') : node.items?.type === 'object' ? 'objects' : typeOf(node.items!);
+    const count = node.minItems !== undefined || node.maxItems !== undefined ? ` (${node.minItems ?? 0}..${node.maxItems ?? ''} items)` : '';
+    return `list of ${items}${count}`;
+  }
+  if (node.type === 'object') {
+    if (node['x-kubernetes-preserve-unknown-fields']) return 'object (any fields)';
+    if (node.additionalProperties) return `map of ${typeOf(node.additionalProperties)}${node.maxProperties !== undefined ? ` (≤ ${node.maxProperties} entries)` : ''}`;
+    return 'object';
+  }
+  if (node.type === 'int-or-string') return 'quantity (integer or string)';
+  if (node.type === 'string' && node.maxLength !== undefined) return `string (≤ ${node.maxLength} chars)`;
   return `${node.type}${range}`;
 }
 
@@ -29,8 +42,12 @@ function rows(node: SchemaNode, path: string): string[] {
   return Object.entries(node.properties ?? {}).flatMap(([key, child]) => {
     const p = `${path}.${key}`;
     const rules = (child['x-kubernetes-validations'] ?? []).map((r) => ` Rule${r.fieldPath ? ` (on \`${p}${r.fieldPath}\`)` : ''}: ${r.message}.`).join('');
-    const row = `| \`${p}\` | ${typeOf(child)} | ${defaultOf(p, child)} | ${child.description}${rules} |`;
-    return [row, ...(child['x-kubernetes-preserve-unknown-fields'] ? [] : rows(child, p))];
+    const itemRules = (child.items?.['x-kubernetes-validations'] ?? []).map((r) => ` Rule (each item): ${r.message}.`).join('');
+    const row = `| \`${p}\` | ${typeOf(child)} | ${defaultOf(p, child)} | ${child.description}${rules}${itemRules} |`;
+    if (child['x-kubernetes-preserve-unknown-fields']) return [row];
+    // A list of objects documents its items' fields as `path[].field`.
+    const below = child.items?.properties ? rows(child.items, `${p}[]`) : rows(child, p);
+    return [row, ...below];
   });
 }
 

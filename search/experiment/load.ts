@@ -1,7 +1,7 @@
 // From manifest text to a defaulted, validated ExperimentManifest. Pure (no file access): the
 // caller reads the file and passes its name for messages. Order: YAML -> --set overrides ->
 // defaults -> validation, and every problem found is reported, one line each.
-import { parseDocument } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { applySet } from './set.js';
 import { API_VERSION, KIND, type ExperimentManifest } from './spec.js';
 import { applyDefaults, shown, unknownField, validateSpec, type GenomeCheck } from './validate.js';
@@ -26,18 +26,55 @@ const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const TOP = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 const META = ['name', 'namespace', 'labels', 'annotations'];
 
-/** Parses YAML text into a plain object; syntax errors become `source:line:col: message`. */
+/**
+ * Largest manifest accepted, in characters (the CLI checks the same number of bytes before it
+ * reads a file): the API server stores an object of at most 1.5 MiB, and the YAML parser's time
+ * and memory grow quickly with size, so larger input is refused before parsing.
+ */
+export const MAX_MANIFEST_SIZE = 1024 * 1024;
+/** Alias expansions allowed in one manifest (the yaml package's default): more is an alias bomb. */
+export const MAX_ALIAS_COUNT = 100;
+
+// Control characters other than tab and line breaks, and U+FFFD (what bytes that are not UTF-8 decode to).
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const BINARY = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
+
+/** Parses YAML text into a plain object; every refusal names `source` (and line:col where there is one). */
 export function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true });
+  if (text.length > MAX_MANIFEST_SIZE) {
+    throw new ManifestError([`${source}: too large: ${text.length} characters, a manifest may have at most ${MAX_MANIFEST_SIZE} (1 MiB)`]);
+  }
+  const binary = BINARY.exec(text);
+  if (binary) {
+    const code = binary[0].codePointAt(0)!;
+    const what = code === 0xfffd ? 'bytes that are not UTF-8' : `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new ManifestError([`${source}: not a YAML text file: ${what} at offset ${binary.index}`]);
+  }
+  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const all = Array.isArray(docs) ? docs : [];
+  if (all.length > 1) {
+    throw new ManifestError([`${source}: holds ${all.length} YAML documents (separated by ---); a manifest is one NASExperiment: put each in its own file`]);
+  }
+  const doc = all[0];
+  if (!doc) return null;
   if (doc.errors.length > 0) {
     throw new ManifestError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${source}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split(/ at line \d+|\n/)[0]}`;
+        const message = /call stack/i.test(e.message) ? 'nested too deeply to read' : e.message.split(/ at line \d+|\n/)[0];
+        return `${source}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${message}`;
       }),
     );
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (err instanceof ReferenceError || /alias/i.test((err as Error).message)) {
+      throw new ManifestError([`${source}: YAML aliases expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?): write the values out`]);
+    }
+    if (err instanceof RangeError) throw new ManifestError([`${source}: YAML nested too deeply to read`]);
+    throw err;
+  }
 }
 
 function metadataProblems(meta: unknown): string[] {
@@ -75,10 +112,11 @@ export function resolveManifest(parsed: unknown, options: LoadOptions = {}): Exp
   if (doc.apiVersion !== API_VERSION) problems.push(`apiVersion: must be ${API_VERSION}, got ${shown(doc.apiVersion)}`);
   if (doc.kind !== KIND) problems.push(`kind: must be ${KIND}, got ${shown(doc.kind)}`);
   for (const key of Object.keys(doc)) if (!TOP.includes(key)) problems.push(`${key}: ${unknownField(key, TOP)}`);
-  problems.push(...metadataProblems(doc.metadata));
+  for (const p of metadataProblems(doc.metadata)) problems.push(p);
   if (doc.spec === undefined || doc.spec === null) problems.push('spec: required (a mapping with at least searchSpace.name)');
   const spec = applyDefaults(doc.spec ?? undefined);
-  if (spec !== undefined) problems.push(...validateSpec(spec, options.checkGenome));
+  // A loop, not push(...): a hostile manifest can have more problems than a call has arguments.
+  if (spec !== undefined) for (const p of validateSpec(spec, options.checkGenome)) problems.push(p);
   if (problems.length > 0) throw new ManifestError(problems);
   // `status` (as `kubectl get -o yaml` prints it) is accepted and dropped: it is not input.
   return { apiVersion: API_VERSION, kind: KIND, metadata: doc.metadata as ExperimentManifest['metadata'], spec: spec as ExperimentManifest['spec'] };

@@ -4,75 +4,52 @@
 // the README's field table is generated. Cross-field rules are written as CEL
 // (`x-kubernetes-validations`, evaluated by the API server) and, beside each, the same rule in
 // TypeScript (RULE_CHECKS, evaluated by validate.ts): keep the two in step.
+// Every size field has an upper bound (documented in the README table), so no manifest can ask
+// for unbounded work, memory or API objects.
 import { OBJECTIVE_NAMES } from '../objectives.js';
+import type { NetworkOptions, NetworkSize, SpaceName } from '../space.js';
+import { SPACES } from '../spaces/index.js';
 import { SPEC_DEFAULTS as D } from './defaults.js';
+import { int, isObj, num, obj, rule, str, type CelRule, type SchemaNode } from './schema-node.js';
+import { TEMPLATE_SCHEMA } from './template.js';
 
-export interface CelRule {
-  readonly rule: string;
-  readonly message: string;
-  /** Relative JSON path (from the node carrying the rule) of the field the message is about. */
-  readonly fieldPath?: string;
-}
+export { RULE_CHECKS, RULE_USES, type CelRule, type SchemaNode } from './schema-node.js';
 
-export interface SchemaNode {
-  readonly type: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
-  readonly description: string;
-  readonly properties?: Readonly<Record<string, SchemaNode>>;
-  readonly required?: readonly string[];
-  readonly items?: SchemaNode;
-  readonly default?: unknown;
-  readonly enum?: readonly (string | number)[];
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly minItems?: number;
-  readonly maxItems?: number;
-  readonly minLength?: number;
-  readonly 'x-kubernetes-preserve-unknown-fields'?: true;
-  readonly 'x-kubernetes-list-type'?: 'atomic' | 'set';
-  readonly 'x-kubernetes-validations'?: readonly CelRule[];
-}
+/** Limits of the spec (documented in the README table through the schema). */
+export const LIMITS = {
+  /** Characters of one genome string: a DARTS genotype JSON is about 400. */
+  genomeLength: 4096,
+  populationSize: 1000,
+  offspringSize: 1000,
+  generations: 10000,
+  /** Evaluations an experiment may ask for (populationSize + offspringSize x generations): one NASTrial each. */
+  evaluations: 100000,
+  channels: 1024,
+  cells: 64,
+  numClasses: 100000,
+  inputSize: 1024,
+  pathLength: 4096,
+  parallelism: 1000,
+  maxFailedTrials: 100000,
+  backoffLimit: 20,
+  classifierEpochs: 10000,
+  pooledSize: 32,
+  naswotBatch: 4096,
+  /** Seconds an evaluator Job may run (a week). */
+  timeoutSeconds: 604800,
+} as const;
 
-/** The TypeScript twin of each CEL rule: `self` is the value at the node carrying the rule. */
-export const RULE_CHECKS = new Map<CelRule, (self: unknown) => boolean>();
-/** Relative paths each rule reads: the validator runs it only when none of them has a problem. */
-export const RULE_USES = new Map<CelRule, readonly string[]>();
-
-function rule<T>(cel: string, message: string, check: (self: T) => boolean, fieldPath?: string, uses: readonly string[] = []): CelRule {
-  const r: CelRule = fieldPath === undefined ? { rule: cel, message } : { rule: cel, message, fieldPath };
-  RULE_USES.set(r, uses);
-  // A rule's twin may meet values of the wrong type (already reported by the walk): it then passes.
-  RULE_CHECKS.set(r, (self) => {
-    try {
-      return check(self as T);
-    } catch {
-      return true;
-    }
-  });
-  return r;
-}
-
-type Extra = Partial<Omit<SchemaNode, 'type' | 'description'>>;
-const obj = (description: string, properties: Record<string, SchemaNode>, extra: Extra = {}): SchemaNode => ({
-  type: 'object',
-  description,
-  properties,
-  ...extra,
-});
-const int = (description: string, extra: Extra): SchemaNode => ({ type: 'integer', description, ...extra });
-const num = (description: string, extra: Extra): SchemaNode => ({ type: 'number', description, ...extra });
-const str = (description: string, extra: Extra = {}): SchemaNode => ({ type: 'string', description, ...extra });
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const L = LIMITS;
 
 function networkOptions(which: string): SchemaNode {
   return obj(
     `Size overrides of the ${which}; an absent field takes the search space's own default.`,
     {
-      channels: int('Initial channels (nb201, darts).', { minimum: 1 }),
-      cells: int('nb201: cells per stage; darts: total cells.', { minimum: 1 }),
+      channels: int('Initial channels (nb201, darts).', { minimum: 1, maximum: L.channels }),
+      cells: int('nb201: cells per stage; darts: total cells.', { minimum: 1, maximum: L.cells }),
       widthMultiplier: num('mobilenetv3: width multiplier of every layer.', { minimum: 0.1, maximum: 4 }),
-      numClasses: int('Classes of the classifier head.', { minimum: 2 }),
-      inputSize: int('Input image side in pixels (CIFAR-10: 32).', { minimum: 8 }),
+      numClasses: int('Classes of the classifier head.', { minimum: 2, maximum: L.numClasses }),
+      inputSize: int('Input image side in pixels (CIFAR-10: 32).', { minimum: 8, maximum: L.inputSize }),
     },
     { default: {} },
   );
@@ -85,8 +62,8 @@ const objectivesDistinct = rule(
 );
 const populationEven = rule(
   'self % 2 == 0',
-  'must be an even integer >= 4',
-  (self: number) => Number.isInteger(self) && self >= 4 && self % 2 === 0,
+  `must be an even integer between 4 and ${LIMITS.populationSize}`,
+  (self: number) => Number.isInteger(self) && self >= 4 && self <= LIMITS.populationSize && self % 2 === 0,
 );
 const initialGenomesFit = rule(
   '!has(self.initialGenomes) || size(self.initialGenomes) <= self.populationSize',
@@ -136,6 +113,62 @@ const tableNeedsNb201 = rule(
   ['.evaluation.method', '.searchSpace.name'],
 );
 
+const evaluationsBounded = rule(
+  `self.populationSize + (has(self.offspringSize) ? self.offspringSize : self.populationSize) * self.generations <= ${L.evaluations}`,
+  `populationSize + offspringSize x generations must be at most ${L.evaluations} evaluations (one NASTrial each)`,
+  (self: { populationSize: number; offspringSize?: number; generations: number }) =>
+    typeof self.populationSize !== 'number' || typeof self.generations !== 'number' || self.populationSize + (self.offspringSize ?? self.populationSize) * self.generations <= L.evaluations,
+  '.generations',
+  ['.populationSize', '.offspringSize', '.generations'],
+);
+
+// A CEL literal of a schema `number` field is a double, of an `integer` an int: CEL compares neither with the other.
+const literal = (key: keyof NetworkOptions, v: number): string => (key === 'widthMultiplier' ? (Number.isInteger(v) ? `${v}.0` : String(v)) : String(v));
+const SPACE_NAMES = Object.keys(SPACES) as SpaceName[];
+
+// Size fields a space does not use (mobilenetv3: channels, cells; nb201, darts: widthMultiplier)
+// are accepted only at the space's default, as its builder does (search/spaces/options.ts).
+const UNUSED_OPTION_RULES: CelRule[] = SPACE_NAMES.flatMap((space) =>
+  (['final', 'proxy'] as NetworkSize[]).flatMap((size) =>
+    SPACES[space].unusedOptions.map((key) => {
+      const value = SPACES[space].defaults[size][key];
+      return rule(
+        `self.name != '${space}' || !has(self.${size}) || !has(self.${size}.${key}) || self.${size}.${key} == ${literal(key, value)}`,
+        `${key} does not apply to ${space} (only its default ${value} is accepted); remove it`,
+        (self: { name: string; final?: NetworkOptions; proxy?: NetworkOptions }) => self.name !== space || self[size]?.[key] === undefined || self[size]?.[key] === value,
+        `.${size}.${key}`,
+        ['.name', `.${size}.${key}`],
+      );
+    }),
+  ),
+);
+
+// naswot+params' constants are fitted on each space's default proxy (evaluator/calibration.ts
+// refuses any other size at start-up; a test keeps the two in step).
+const CALIBRATED_KEYS = ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const;
+const CALIBRATED_PROXY_RULES: CelRule[] = CALIBRATED_KEYS.map((key) => {
+  const byName = SPACE_NAMES.reduceRight((rest, space) => (rest === '' ? literal(key, SPACES[space].defaults.proxy[key]) : `self.searchSpace.name == '${space}' ? ${literal(key, SPACES[space].defaults.proxy[key])} : ${rest}`), '');
+  return rule(
+    `self.evaluation.method != 'naswot+params' || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
+    `naswot+params is calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
+    (self: { evaluation: { method: string }; searchSpace: { name: SpaceName; proxy?: NetworkOptions } }) =>
+      self.evaluation.method !== 'naswot+params' || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
+    `.searchSpace.proxy.${key}`,
+    ['.evaluation.method', '.searchSpace.name', `.searchSpace.proxy.${key}`],
+  );
+});
+
+/** NASWOT batch each space's naswot+params constants were fitted with (evaluator/calibration.ts). */
+export const CALIBRATED_NASWOT_BATCH: Readonly<Record<SpaceName, number>> = { nb201: 128, darts: 64, mobilenetv3: 64 };
+const calibratedBatchFits = rule(
+  `self.evaluation.method != 'naswot+params' || self.evaluation.rwe.trainSamples >= (${SPACE_NAMES.reduceRight((rest, sp) => (rest === '' ? String(CALIBRATED_NASWOT_BATCH[sp]) : `self.searchSpace.name == '${sp}' ? ${CALIBRATED_NASWOT_BATCH[sp]} : ${rest}`), '')})`,
+  `naswot+params needs trainSamples at least its calibrated NASWOT batch (${SPACE_NAMES.map((sp) => `${sp} ${CALIBRATED_NASWOT_BATCH[sp]}`).join(', ')})`,
+  (self: { evaluation: { method: string; rwe: { trainSamples: number } }; searchSpace: { name: SpaceName } }) =>
+    self.evaluation.method !== 'naswot+params' || typeof self.evaluation.rwe.trainSamples !== 'number' || self.evaluation.rwe.trainSamples >= CALIBRATED_NASWOT_BATCH[self.searchSpace.name],
+  '.evaluation.rwe.trainSamples',
+  ['.evaluation.method', '.searchSpace.name', '.evaluation.rwe.trainSamples'],
+);
+
 const A = D.algorithm;
 const E = D.evaluation;
 const X = D.execution;
@@ -152,7 +185,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
         final: networkOptions('final network, whose params and FLOPs are the complexity objectives'),
         proxy: networkOptions('small proxy network that RWE and NASWOT run'),
       },
-      { required: ['name'] },
+      { required: ['name'], 'x-kubernetes-validations': UNUSED_OPTION_RULES },
     ),
     objectives: {
       type: 'array',
@@ -177,14 +210,16 @@ export const SPEC_SCHEMA: SchemaNode = obj(
       'The search algorithm and its settings.',
       {
         name: str('nsga2 (NSGA-II, Deb et al. 2002) or random (random search baseline).', { enum: ['nsga2', 'random'], default: A.name }),
-        populationSize: int('Population size; an even integer >= 4.', {
+        populationSize: int(`Population size; an even integer between 4 and ${L.populationSize}.`, {
           minimum: 4,
+          maximum: L.populationSize,
           default: A.populationSize,
           'x-kubernetes-validations': [populationEven],
         }),
-        offspringSize: int('Offspring evaluated per generation; absent = populationSize.', { minimum: 2 }),
+        offspringSize: int('Offspring evaluated per generation; absent = populationSize.', { minimum: 2, maximum: L.offspringSize }),
         generations: int('Generations after the initial population (generation 0); 0 evaluates only the initial population.', {
           minimum: 0,
+          maximum: L.generations,
           default: A.generations,
         }),
         crossoverProbability: num('Probability that a pair of parents is recombined (otherwise copied before mutation).', {
@@ -201,45 +236,46 @@ export const SPEC_SCHEMA: SchemaNode = obj(
         initialGenomes: {
           type: 'array',
           description: "Genomes (in the space's notation) placed in the initial population before random samples.",
-          items: str('One genome.'),
+          items: str(`One genome, at most ${L.genomeLength} characters.`, { maxLength: L.genomeLength }),
+          maxItems: L.populationSize,
           default: [...A.initialGenomes],
         },
         referencePoint: obj(
           'Hypervolume reference point, one value per objective; absent = fixed from generation 0 and recorded in the results.',
           {
             error: num('Reference error in percent.', {}),
-            params: num('Reference parameter count.', {}),
-            flops: num('Reference FLOPs.', {}),
+            params: num('Reference parameter count.', { minimum: 0 }),
+            flops: num('Reference FLOPs.', { minimum: 0 }),
           },
         ),
       },
-      { default: {}, 'x-kubernetes-validations': [initialGenomesFit] },
+      { default: {}, 'x-kubernetes-validations': [initialGenomesFit, evaluationsBounded] },
     ),
     evaluation: obj(
       'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
       {
         method: str('naswot+params (default: the best-ranking estimator measured in docs/fidelity.md; NASWOT on the calibrated batch combined with the log of the final network\'s params by per-space constants: weight 0.75 on nb201, 0 on darts and mobilenetv3, where it is NASWOT alone; default proxy size only), rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight) or table (NAS-Bench-201 lookup, nb201 only).', {
-          enum: ['rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
+          enum: ['zero-cost', 'rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
           default: E.method,
         }),
         dataset: obj(
           'The data set that RWE and NASWOT read (train split only; the test split is never used by search).',
           {
             name: str('Data set: cifar10 (CIFAR-10, 32x32, 10 classes).', { enum: ['cifar10'], default: E.dataset.name }),
-            source: str('path: read an existing cifar-10-batches-bin directory; download: fetch the official archive, verify its MD5 and cache it at path.', {
+            source: str('path: read an existing cifar-10-batches-bin directory; download: fetch the official archive, verify its MD5 and cache it at path. Absent: download under rwenas run when path is absent too (into the user cache), path otherwise (evaluator pods never download unless asked).', {
               enum: ['path', 'download'],
-              default: E.dataset.source,
             }),
-            path: str('Directory of the CIFAR-10 binary batches (or the cache directory for download).', { minLength: 1, default: E.dataset.path }),
+            path: str('Directory of the CIFAR-10 binary batches (or the cache directory for download). Absent: /data/cifar10/cifar-10-batches-bin in evaluator pods (the mounted volume); under rwenas run, $XDG_CACHE_HOME/rwenas/cifar10/cifar-10-batches-bin (default ~/.cache/rwenas/...), downloaded on first use.', { minLength: 1, maxLength: L.pathLength }),
           },
           { default: {} },
         ),
         rwe: obj(
           'Random-Weight Evaluation settings.',
           {
-            trainSamples: int('Images from the train split that train the last-layer classifier.', { minimum: 10, default: E.rwe.trainSamples }),
+            trainSamples: int('Images from the train split that train the last-layer classifier.', { minimum: 10, maximum: 50000, default: E.rwe.trainSamples }),
             validationSamples: int('Disjoint images from the train split on which the classifier error is measured.', {
               minimum: 10,
+              maximum: 50000,
               default: E.rwe.validationSamples,
             }),
             batchSize: int('Images per forward pass.', { minimum: 1, maximum: 4096, default: E.rwe.batchSize }),
@@ -247,16 +283,18 @@ export const SPEC_SCHEMA: SchemaNode = obj(
               enum: ['last-stage', 'all-stages'],
               default: E.rwe.features,
             }),
-            classifierEpochs: int('Training epochs of the softmax classifier.', { minimum: 1, default: E.rwe.classifierEpochs }),
+            classifierEpochs: int('Training epochs of the softmax classifier.', { minimum: 1, maximum: L.classifierEpochs, default: E.rwe.classifierEpochs }),
             l2: num('L2 penalty of the classifier weights.', { minimum: 0, default: E.rwe.l2 }),
             pooledSize: int('Side of the average pooling of each feature map before the classifier (1 = global pooling; k gives k x k values per channel).', {
               minimum: 1,
+              maximum: L.pooledSize,
               default: E.rwe.pooledSize,
             }),
             learningRate: num('Adam step size of the softmax classifier.', { default: E.rwe.learningRate, 'x-kubernetes-validations': [positiveRate] }),
-            classifierBatchSize: int('Mini-batch size of the softmax classifier.', { minimum: 1, default: E.rwe.classifierBatchSize }),
+            classifierBatchSize: int('Mini-batch size of the softmax classifier.', { minimum: 1, maximum: 50000, default: E.rwe.classifierBatchSize }),
             naswotBatch: int('Images (the first of the train subset) whose binary ReLU codes give the NASWOT score (naswot, rwe+naswot; naswot+params uses the batch its constants were fitted with); at most trainSamples.', {
               minimum: 2,
+              maximum: L.naswotBatch,
               default: E.rwe.naswotBatch,
             }),
             naswotWeight: num('rwe+naswot: weight of the NASWOT error in the combined error, (1 - w) * rwe + w * naswot (0 = RWE only, 1 = NASWOT only).', {
@@ -269,7 +307,7 @@ export const SPEC_SCHEMA: SchemaNode = obj(
         ),
         table: obj(
           'Settings of the table method.',
-          { path: str('CSV with the columns of nb201-cifar10.csv (index, arch, test_acc_200ep, test_acc_12ep); error = 100 - test_acc_200ep.', { minLength: 1, default: E.table.path }) },
+          { path: str('CSV (plain or gzip) with the columns of nb201-cifar10.csv (index, arch, test_acc_200ep, test_acc_12ep); error = 100 - test_acc_200ep.', { minLength: 1, maxLength: L.pathLength }) },
           { default: {} },
         ),
         engine: str('Engine that runs the networks: onnx (ONNX Runtime), tfjs (TensorFlow.js) or auto.', { enum: ['auto', 'onnx', 'tfjs'], default: E.engine }),
@@ -280,20 +318,15 @@ export const SPEC_SCHEMA: SchemaNode = obj(
     execution: obj(
       'Where and how evaluations run (Kubernetes Jobs under the operator; worker threads under rwenas run).',
       {
-        parallelism: int('Evaluator Jobs running at a time.', { minimum: 1, default: X.parallelism }),
+        parallelism: int('Evaluator Jobs running at a time.', { minimum: 1, maximum: L.parallelism, default: X.parallelism }),
         trialsPerJob: int('Trials evaluated by one Job, 1 to 16.', { minimum: 1, maximum: 16, default: X.trialsPerJob }),
-        maxFailedTrials: int('Failed trials tolerated before the experiment fails.', { minimum: 0, default: X.maxFailedTrials }),
-        backoffLimit: int('Retries of a failed evaluator Job before its trials are Failed.', { minimum: 0, default: X.backoffLimit }),
-        template: {
-          type: 'object',
-          description: 'A Kubernetes PodTemplateSpec for evaluator pods (image, resources such as nvidia.com/gpu, nodeSelector, tolerations, volumes); the container named evaluator gets the command.',
-          default: {},
-          'x-kubernetes-preserve-unknown-fields': true,
-        },
+        maxFailedTrials: int('Failed trials tolerated before the experiment fails.', { minimum: 0, maximum: L.maxFailedTrials, default: X.maxFailedTrials }),
+        backoffLimit: int('Retries of a failed evaluator Job before its trials are Failed.', { minimum: 0, maximum: L.backoffLimit, default: X.backoffLimit }),
+        template: TEMPLATE_SCHEMA,
       },
       { default: {} },
     ),
     suspend: { type: 'boolean', description: 'When true, no new evaluations start; false resumes.', default: D.suspend },
   },
-  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201] },
+  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...CALIBRATED_PROXY_RULES, calibratedBatchFits] },
 );

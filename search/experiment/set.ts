@@ -11,6 +11,9 @@ export class SetError extends Error {
   }
 }
 
+// Path segments that name JavaScript's prototype machinery, never a manifest field.
+const FORBIDDEN = ['__proto__', 'constructor', 'prototype'];
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Splits `a.b[2].c` into ['a', 'b', 2, 'c']. */
@@ -40,6 +43,8 @@ export function applySet(doc: Record<string, unknown>, assignment: string): void
   const path = assignment.slice(0, eq).trim();
   const keys = segments(path);
   if (keys.length === 0) throw new SetError(assignment, `"${path}" is not a dotted field path`);
+  const forbidden = keys.find((k) => typeof k === 'string' && FORBIDDEN.includes(k));
+  if (forbidden !== undefined) throw new SetError(assignment, `"${forbidden}" is not a field name (it would reach JavaScript's object prototype)`);
   const value = parseSetValue(assignment.slice(eq + 1));
   let here: unknown = doc;
   for (let i = 0; i < keys.length; i++) {
@@ -53,8 +58,9 @@ export function applySet(doc: Record<string, unknown>, assignment: string): void
       else here = here[key] ??= typeof keys[i + 1] === 'number' ? [] : {};
     } else {
       if (!isObj(here)) throw new SetError(assignment, `${where} is not a mapping`);
+      // Only own fields are walked into: an inherited one (toString) is not the manifest's.
       if (last) here[key] = value;
-      else here = here[key] ??= typeof keys[i + 1] === 'number' ? [] : {};
+      else here = Object.hasOwn(here, key) && here[key] !== undefined && here[key] !== null ? here[key] : (here[key] = typeof keys[i + 1] === 'number' ? [] : {});
     }
   }
 }

@@ -2,6 +2,7 @@
 // These types describe a spec after defaults are applied (every field present).
 import type { ObjectiveName } from '../objectives.js';
 import type { NetworkOptions, SpaceName } from '../space.js';
+import type { PodTemplate } from './template.js';
 
 export const API_VERSION = 'rwenas.dev/v1alpha1';
 export const KIND = 'NASExperiment';
@@ -45,13 +46,17 @@ export interface AlgorithmSpec {
  * naswot+params: NASWOT combined with ln(params) by per-space constants fitted in
  * docs/fidelity.md (evaluator/estimators/calibration.ts); the best-ranking estimator measured.
  */
-export type EvaluationMethod = 'rwe' | 'naswot' | 'rwe+naswot' | 'naswot+params' | 'table';
+export type EvaluationMethod = 'zero-cost' | 'rwe' | 'naswot' | 'rwe+naswot' | 'naswot+params' | 'table';
 
 export interface DatasetSpec {
   readonly name: 'cifar10';
-  /** `path`: an existing cifar-10-batches-bin directory; `download`: fetch, verify MD5, cache. */
-  readonly source: 'path' | 'download';
-  readonly path: string;
+  /**
+   * `path`: an existing cifar-10-batches-bin directory; `download`: fetch, verify MD5, cache.
+   * Absent: download under `rwenas run` when `path` is absent too, path otherwise.
+   */
+  readonly source?: 'path' | 'download';
+  /** Absent: /data/cifar10/cifar-10-batches-bin in evaluator pods, the user cache under `rwenas run`. */
+  readonly path?: string;
 }
 
 export interface RweSpec {
@@ -78,7 +83,8 @@ export interface EvaluationSpec {
   readonly method: EvaluationMethod;
   readonly dataset: DatasetSpec;
   readonly rwe: RweSpec;
-  readonly table: { readonly path: string };
+  /** path absent: the NAS-Bench-201 table shipped in the project (data/nb201-cifar10.csv.gz). */
+  readonly table: { readonly path?: string };
   readonly engine: 'auto' | 'onnx' | 'tfjs';
   /** Threads per evaluation (ONNX Runtime intra-op). 0 = library default. */
   readonly threads: number;
@@ -90,8 +96,8 @@ export interface ExecutionSpec {
   readonly trialsPerJob: number;
   readonly maxFailedTrials: number;
   readonly backoffLimit: number;
-  /** A Kubernetes PodTemplateSpec, passed through; the container named `evaluator` gets the command. */
-  readonly template: Readonly<Record<string, unknown>>;
+  /** Evaluator pod settings: the allow-listed part of a PodTemplateSpec (template.ts). */
+  readonly template: PodTemplate;
 }
 
 export interface ExperimentSpec {

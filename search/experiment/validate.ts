@@ -1,5 +1,6 @@
 // Applies the schema's defaults and checks a spec against SPEC_SCHEMA and its cross-field
 // rules, reporting every problem, one line each: `spec.<path>: <what was expected>, got <value>`.
+import { brief } from '../brief.js';
 import { RULE_CHECKS, RULE_USES, SPEC_SCHEMA, type CelRule, type SchemaNode } from './schema.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -10,7 +11,9 @@ export function applyDefaults(value: unknown, node: SchemaNode = SPEC_SCHEMA): u
   if ((value === undefined || value === null) && node.default !== undefined) value = structuredClone(node.default);
   if (node.type === 'object' && isObj(value) && node.properties && !node['x-kubernetes-preserve-unknown-fields']) {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) if (v !== null) out[key] = v;
+    // defineProperty, not assignment: a key `__proto__` (YAML and JSON.parse make it an own
+    // field) must stay a field that validation reports, not become the copy's prototype.
+    for (const [key, v] of Object.entries(value)) if (v !== null) Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
     for (const [key, child] of Object.entries(node.properties)) {
       const v = applyDefaults(out[key], child);
       if (v !== undefined) out[key] = v;
@@ -25,7 +28,9 @@ export function applyDefaults(value: unknown, node: SchemaNode = SPEC_SCHEMA): u
 function defaultOffspring(spec: Record<string, unknown>): void {
   const algorithm = spec.algorithm;
   const population = isObj(algorithm) ? algorithm.populationSize : undefined;
-  if (isObj(algorithm) && algorithm.offspringSize === undefined && typeof population === 'number' && population >= 2) {
+  // Only a valid population is copied: a wrong one is reported once, under its own name.
+  const max = SPEC_SCHEMA.properties?.algorithm.properties?.offspringSize.maximum ?? Infinity;
+  if (isObj(algorithm) && algorithm.offspringSize === undefined && typeof population === 'number' && population >= 2 && population <= max) {
     spec.algorithm = { ...algorithm, offspringSize: algorithm.populationSize };
   }
 }
@@ -54,8 +59,7 @@ export function unknownField(key: string, known: readonly string[]): string {
 
 /** `got` part of a problem: the offending value, short. */
 export function shown(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return brief(value);
 }
 
 function range(node: SchemaNode): string {
@@ -77,7 +81,9 @@ export function expectation(node: SchemaNode): string {
     case 'number':
       return `must be a number${range(node)}`;
     case 'string':
-      return node.minLength ? 'must be a non-empty string' : 'must be a string';
+      return `must be a ${node.minLength ? 'non-empty ' : ''}string${node.maxLength !== undefined ? ` of at most ${node.maxLength} characters` : ''}`;
+    case 'int-or-string':
+      return `must be an integer or a string${node.pattern ? ' such as 2, 500m or 8Gi' : ''}`;
     case 'boolean':
       return 'must be true or false';
     case 'array':
@@ -85,6 +91,12 @@ export function expectation(node: SchemaNode): string {
     default:
       return 'must be a mapping';
   }
+}
+
+function stringOk(node: SchemaNode, v: string): boolean {
+  if (node.minLength !== undefined && v.length < node.minLength) return false;
+  if (node.maxLength !== undefined && v.length > node.maxLength) return false;
+  return node.pattern === undefined || new RegExp(node.pattern).test(v);
 }
 
 function scalarOk(node: SchemaNode, v: unknown): boolean {
@@ -95,7 +107,10 @@ function scalarOk(node: SchemaNode, v: unknown): boolean {
       if ((node.minimum !== undefined && v < node.minimum) || (node.maximum !== undefined && v > node.maximum)) return false;
       break;
     case 'string':
-      if (typeof v !== 'string' || (node.minLength !== undefined && v.length < node.minLength)) return false;
+      if (typeof v !== 'string' || !stringOk(node, v)) return false;
+      break;
+    case 'int-or-string':
+      if (typeof v === 'string' ? !stringOk(node, v) : !Number.isInteger(v)) return false;
       break;
     case 'boolean':
       if (typeof v !== 'boolean') return false;
@@ -116,6 +131,24 @@ function runRules(rules: readonly CelRule[] | undefined, value: unknown, path: s
   }
 }
 
+function walkProperties(node: SchemaNode, value: Record<string, unknown>, path: string, problems: string[]): void {
+  const props = node.properties ?? {};
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(props, key)) problems.push(`${path}.${key}: ${unknownField(key, Object.keys(props))}`);
+  }
+  for (const key of node.required ?? []) {
+    if (value[key] === undefined || value[key] === null) problems.push(`${path}.${key}: required (${expectation(props[key])})`);
+  }
+  for (const [key, child] of Object.entries(props)) walk(child, value[key], `${path}.${key}`, problems);
+}
+
+// A mapping with free keys (labels, resource lists): keys are shown as `path["key"]`.
+function walkMap(node: SchemaNode, value: Record<string, unknown>, path: string, problems: string[]): void {
+  const keys = Object.keys(value);
+  if (node.maxProperties !== undefined && keys.length > node.maxProperties) problems.push(`${path}: must have at most ${node.maxProperties} entries, got ${keys.length}`);
+  for (const key of keys.slice(0, node.maxProperties ?? keys.length)) walk(node.additionalProperties!, value[key], `${path}[${JSON.stringify(key)}]`, problems);
+}
+
 /** Walks `value` against `node`, pushing problems. */
 export function walk(node: SchemaNode, value: unknown, path: string, problems: string[]): void {
   if (value === undefined) return;
@@ -126,14 +159,11 @@ export function walk(node: SchemaNode, value: unknown, path: string, problems: s
       return;
     }
     if (node['x-kubernetes-preserve-unknown-fields']) return;
-    const props = node.properties ?? {};
-    for (const key of Object.keys(value)) {
-      if (!(key in props)) problems.push(`${path}.${key}: ${unknownField(key, Object.keys(props))}`);
+    if (node.additionalProperties) {
+      walkMap(node, value, path, problems);
+    } else {
+      walkProperties(node, value, path, problems);
     }
-    for (const key of node.required ?? []) {
-      if (value[key] === undefined || value[key] === null) problems.push(`${path}.${key}: required (${expectation(props[key])})`);
-    }
-    for (const [key, child] of Object.entries(props)) walk(child, value[key], `${path}.${key}`, problems);
   } else if (node.type === 'array') {
     if (!Array.isArray(value)) {
       problems.push(`${path}: must be a list, got ${shown(value)}`);
@@ -144,7 +174,8 @@ export function walk(node: SchemaNode, value: unknown, path: string, problems: s
       const want = lo !== undefined && hi !== undefined ? `${lo} to ${hi}` : lo !== undefined ? `at least ${lo}` : `at most ${hi}`;
       problems.push(`${path}: must have ${want} items, got ${value.length}`);
     }
-    value.forEach((item, i) => walk(node.items!, item, `${path}[${i}]`, problems));
+    // Beyond maxItems only the count is reported: a hostile list is not walked to its end.
+    value.slice(0, hi ?? value.length).forEach((item, i) => walk(node.items!, item, `${path}[${i}]`, problems));
   } else {
     const local = node['x-kubernetes-validations']?.filter((r) => r.fieldPath === undefined) ?? [];
     const ok = scalarOk(node, value) && local.every((r) => RULE_CHECKS.get(r)?.(value) !== false);
@@ -173,8 +204,10 @@ export function validateSpec(spec: unknown, checkGenome?: GenomeCheck): string[]
     const genomes = spec.algorithm.initialGenomes;
     const spaceOk = !problems.some((p) => p.startsWith('spec.searchSpace.name:'));
     if (typeof space === 'string' && spaceOk && Array.isArray(genomes)) {
-      genomes.forEach((g, i) => {
-        if (typeof g !== 'string') return;
+      const limit = SPEC_SCHEMA.properties?.algorithm.properties?.initialGenomes.maxItems ?? genomes.length;
+      genomes.slice(0, limit).forEach((g, i) => {
+        // A genome the schema refused (too long, not a string) is not parsed as well.
+        if (typeof g !== 'string' || problems.some((p) => p.startsWith(`spec.algorithm.initialGenomes[${i}]`))) return;
         try {
           checkGenome(space, g);
         } catch (err) {

@@ -8,8 +8,8 @@
 // are the two cell inputs, 2.. the earlier nodes; a node's two inputs differ (as in DARTS and
 // NAS-Bench-301). Also accepted: the DARTS genotype JSON of NAS-Bench-301
 // ({"normal":[[op,input]x8],"normal_concat":[2,3,4,5],"reduce":[...],"reduce_concat":[2,3,4,5]}).
-import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { Cursor } from './cursor.js';
+import { isJsonObject, readGenomeJson, type GenomeJson } from './genome-json.js';
 
 export const DARTS_OPS = [
   'max_pool_3x3',
@@ -140,47 +140,40 @@ function parseCompact(text: string): DartsGenome {
 
 function parseGenotypeJson(text: string): DartsGenome {
   const cur: Cursor = new Cursor('darts', text);
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    cur.fail('a DARTS genotype JSON object', JSON.stringify(e.message.split('\n')[0]), e.pos[0]);
-  }
-  const at = (node: YamlNode | null | undefined): number => node?.range?.[0] ?? 0;
-  const root = doc.contents;
+  const json = readGenomeJson(cur, text, 'a DARTS genotype JSON object');
+  const root = json.value;
   const fields = ['normal', 'normal_concat', 'reduce', 'reduce_concat'];
-  if (!isMap(root)) cur.fail(`an object with ${fields.join(', ')}`, 'something else', at(root as YamlNode));
+  if (!isJsonObject(root)) cur.fail(`an object with ${fields.join(', ')}`, 'something else', json.at());
   const cells: Record<string, DartsPair[]> = {};
-  const seen = new Set<string>();
-  for (const item of root.items) {
-    const key = isScalar(item.key) ? String(item.key.value) : '';
-    const value = item.value as YamlNode | null;
-    if (!fields.includes(key)) cur.fail(`one of ${fields.join(', ')}`, JSON.stringify(key), at(item.key as YamlNode));
-    seen.add(key);
+  for (const [key, value] of Object.entries(root)) {
+    if (!fields.includes(key)) cur.fail(`one of ${fields.join(', ')}`, JSON.stringify(key), json.keyAt(key));
     if (key.endsWith('_concat')) {
-      const ok = isSeq(value) && value.items.length === 4 && value.items.every((v, i) => isScalar(v) && v.value === DARTS_CONCAT[i]);
-      if (!ok) cur.fail(`${key} [2, 3, 4, 5] (every intermediate node)`, JSON.stringify(value?.toJSON()), at(value));
+      const ok = Array.isArray(value) && value.length === 4 && value.every((v, i) => v === DARTS_CONCAT[i]);
+      if (!ok) cur.fail(`${key} [2, 3, 4, 5] (every intermediate node)`, json.got(key), json.at(key));
       continue;
     }
-    if (!isSeq(value) || value.items.length !== 8) cur.fail(`${key}: a list of 8 [op, input] pairs`, JSON.stringify(value?.toJSON()), at(value));
-    const pairs: DartsPair[] = [];
-    value.items.forEach((p, i) => {
-      const pair = p as YamlNode;
-      const k = i >> 1;
-      if (!isSeq(pair) || pair.items.length !== 2) cur.fail(`${key}[${i}]: an [op, input] pair`, JSON.stringify(pair?.toJSON()), at(pair));
-      const [opNode, inNode] = pair.items as YamlNode[];
-      const op = isScalar(opNode) && typeof opNode.value === 'string' ? lookupOp(opNode.value) : undefined;
-      if (!op) cur.fail(`${key}[${i}][0]: one of ${DARTS_OPS.join(', ')}`, JSON.stringify(opNode?.toJSON()), at(opNode));
-      const input = isScalar(inNode) ? inNode.value : undefined;
-      if (typeof input !== 'number' || !Number.isInteger(input) || input < 0 || input > k + 1) {
-        cur.fail(`${key}[${i}][1]: an input in 0..${k + 1}`, JSON.stringify(inNode?.toJSON()), at(inNode));
-      }
-      if (i % 2 === 1 && pairs[i - 1].input === input) {
-        cur.fail(`${key}[${i}][1]: an input other than its partner's`, JSON.stringify(input), at(inNode));
-      }
-      pairs.push({ op, input });
-    });
-    cells[key] = pairs;
+    cells[key] = genotypeCell(cur, json, key, value);
   }
-  for (const f of ['normal', 'reduce']) if (!seen.has(f)) cur.fail(`a field ${f}`, 'none', at(root));
+  for (const f of ['normal', 'reduce']) if (!cells[f]) cur.fail(`a field ${f}`, 'none', json.at());
   return { normal: cells.normal, reduce: cells.reduce };
+}
+
+function genotypeCell(cur: Cursor, json: GenomeJson, key: string, value: unknown): DartsPair[] {
+  if (!Array.isArray(value) || value.length !== 8) cur.fail(`${key}: a list of 8 [op, input] pairs`, json.got(key), json.at(key));
+  const pairs: DartsPair[] = [];
+  value.forEach((pair: unknown, i) => {
+    const k = i >> 1;
+    if (!Array.isArray(pair) || pair.length !== 2) cur.fail(`${key}[${i}]: an [op, input] pair`, json.got(key, i), json.at(key, i));
+    const [opName, input] = pair as unknown[];
+    const op = typeof opName === 'string' ? lookupOp(opName) : undefined;
+    if (!op) cur.fail(`${key}[${i}][0]: one of ${DARTS_OPS.join(', ')}`, json.got(key, i, 0), json.at(key, i, 0));
+    if (typeof input !== 'number' || !Number.isInteger(input) || input < 0 || input > k + 1) {
+      cur.fail(`${key}[${i}][1]: an input in 0..${k + 1}`, json.got(key, i, 1), json.at(key, i, 1));
+    }
+    if (i % 2 === 1 && pairs[i - 1].input === input) {
+      cur.fail(`${key}[${i}][1]: an input other than its partner's`, JSON.stringify(input), json.at(key, i, 1));
+    }
+    pairs.push({ op, input });
+  });
+  return pairs;
 }

@@ -165,6 +165,7 @@ function mutateCell(cell: DartsCell, genes: readonly number[], rng: Rng): DartsC
 export const darts: SearchSpace<DartsGenome> & { validate(genome: DartsGenome): void } = {
   name: 'darts',
   defaults,
+  unusedOptions: ['widthMultiplier'],
   parse: parseDarts,
   serialize: serializeDarts,
   validate: validateDarts,
@@ -199,6 +200,6 @@ export const darts: SearchSpace<DartsGenome> & { validate(genome: DartsGenome): 
     return [canonicalDarts({ normal: n1, reduce: r1 }), canonicalDarts({ normal: n2, reduce: r2 })];
   },
   build(genome: DartsGenome, size: NetworkSize, options?: NetworkOptions): Graph {
-    return buildDarts(genome, resolveOptions('darts', defaults, size, options, ['widthMultiplier']));
+    return buildDarts(genome, resolveOptions('darts', defaults, size, options, darts.unusedOptions));
   },
 };

@@ -6,8 +6,8 @@
 // The depth of a stage is its number of blocks; blocks beyond it do not exist in the genome.
 // Also accepted: OFA's arch dict JSON {"ks": [20], "e": [20], "d": [5]} (4 slots per stage,
 // slots beyond a stage's depth ignored).
-import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { Cursor } from './cursor.js';
+import { isJsonObject, readGenomeJson } from './genome-json.js';
 
 export const MBV3_KERNELS = [3, 5, 7] as const;
 export const MBV3_EXPANDS = [3, 4, 6] as const;
@@ -86,33 +86,25 @@ function parseCompact(text: string): Mbv3Genome {
 
 function parseOfaJson(text: string): Mbv3Genome {
   const cur: Cursor = new Cursor('mobilenetv3', text);
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    cur.fail('an OFA arch JSON object', JSON.stringify(e.message.split('\n')[0]), e.pos[0]);
-  }
-  const at = (node: YamlNode | null | undefined): number => node?.range?.[0] ?? 0;
-  const root = doc.contents;
-  if (!isMap(root)) cur.fail('an object with ks, e, d', 'something else', at(root as YamlNode));
+  const json = readGenomeJson(cur, text, 'an OFA arch JSON object', 2);
+  const root = json.value;
+  if (!isJsonObject(root)) cur.fail('an object with ks, e, d', 'something else', json.at());
   const lists: Record<string, number[]> = {};
   const sizes: Record<string, [number, readonly number[]]> = {
     ks: [MBV3_STAGES * MBV3_MAX_DEPTH, KERNELS],
     e: [MBV3_STAGES * MBV3_MAX_DEPTH, EXPANDS],
     d: [MBV3_STAGES, DEPTHS],
   };
-  for (const item of root.items) {
-    const key = isScalar(item.key) ? String(item.key.value) : '';
-    const value = item.value as YamlNode | null;
-    if (!(key in sizes)) cur.fail('one of ks, e, d', JSON.stringify(key), at(item.key as YamlNode));
+  for (const [key, value] of Object.entries(root)) {
+    if (!Object.hasOwn(sizes, key)) cur.fail('one of ks, e, d', JSON.stringify(key), json.keyAt(key));
     const [length, allowed] = sizes[key];
-    if (!isSeq(value) || value.items.length !== length) cur.fail(`${key}: a list of ${length} numbers`, JSON.stringify(value?.toJSON()), at(value));
-    lists[key] = value.items.map((v, i) => {
-      const n = isScalar(v) ? v.value : undefined;
-      if (typeof n !== 'number' || !allowed.includes(n)) cur.fail(`${key}[${i}]: one of ${allowed.join(', ')}`, JSON.stringify((v as YamlNode)?.toJSON()), at(v as YamlNode));
+    if (!Array.isArray(value) || value.length !== length) cur.fail(`${key}: a list of ${length} numbers`, json.got(key), json.at(key));
+    lists[key] = value.map((n: unknown, i) => {
+      if (typeof n !== 'number' || !allowed.includes(n)) cur.fail(`${key}[${i}]: one of ${allowed.join(', ')}`, json.got(key, i), json.at(key, i));
       return n;
     });
   }
-  for (const key of Object.keys(sizes)) if (!lists[key]) cur.fail(`a field ${key}`, 'none', at(root));
+  for (const key of Object.keys(sizes)) if (!lists[key]) cur.fail(`a field ${key}`, 'none', json.at());
   const stages = lists.d.map((depth, s) =>
     Array.from({ length: depth }, (_, i) => ({
       kernel: lists.ks[s * MBV3_MAX_DEPTH + i] as Mbv3Kernel,

@@ -124,6 +124,7 @@ function sampleBlock(rng: Rng): Mbv3Block {
 export const mobilenetv3: SearchSpace<Mbv3Genome> & { validate(genome: Mbv3Genome): void } = {
   name: 'mobilenetv3',
   defaults,
+  unusedOptions: ['channels', 'cells'],
   parse: parseMbv3,
   serialize: serializeMbv3,
   validate: validateMbv3,
@@ -172,6 +173,6 @@ export const mobilenetv3: SearchSpace<Mbv3Genome> & { validate(genome: Mbv3Genom
     return [{ stages: x }, { stages: y }];
   },
   build(genome: Mbv3Genome, size: NetworkSize, options?: NetworkOptions): Graph {
-    return buildMbv3(genome, resolveOptions('mobilenetv3', defaults, size, options, ['channels', 'cells']));
+    return buildMbv3(genome, resolveOptions('mobilenetv3', defaults, size, options, mobilenetv3.unusedOptions));
   },
 };

@@ -141,6 +141,7 @@ const defaults: Sizes = {
 export const nb201: SearchSpace<Nb201Genome> & { validate(genome: Nb201Genome): void } = {
   name: 'nb201',
   defaults,
+  unusedOptions: ['widthMultiplier'],
   parse: parseNb201,
   serialize: serializeNb201,
   validate: validateNb201,
@@ -166,6 +167,6 @@ export const nb201: SearchSpace<Nb201Genome> & { validate(genome: Nb201Genome): 
     return [x, y];
   },
   build(genome: Nb201Genome, size: NetworkSize, options?: NetworkOptions): Graph {
-    return buildNb201(genome, resolveOptions('nb201', defaults, size, options, ['widthMultiplier']));
+    return buildNb201(genome, resolveOptions('nb201', defaults, size, options, nb201.unusedOptions));
   },
 };

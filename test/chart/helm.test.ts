@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { buildJob } from '../../operator/jobs.js';
 import { resolveManifest } from '../../search/experiment/load.js';
-import { CHART, findTool, helm, IN_CI, KUBE_VERSION, ROOT, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
+import { CHART, findTool, helm, IN_CI, ROOT, kubeconfig, kubectl, one, render, unavailable, type Manifest } from './tools.js';
 
 const noHelm = unavailable('helm', !findTool('helm'));
 const noCluster = noHelm ?? unavailable('test cluster (kubectl + kubeconfig)', !findTool('kubectl') || !kubeconfig());
@@ -54,6 +54,17 @@ function operatorContainer(ms: Manifest[]) {
 }
 
 describe('helm chart', { skip: noHelm }, () => {
+  test('helm is built as its release is: a plain helm template assumes the Kubernetes of its client-go and honours the chart\'s kubeVersion', () => {
+    const v = helm(['version', '--template', '{{.Version}} {{.GitTreeState}}']);
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stdout, /^v3\.\d+\.\d+ clean$/);
+    const plain = helm(['template', 'rw', CHART]);
+    assert.equal(plain.status, 0, plain.stderr);
+    const old = helm(['template', 'rw', CHART, '--kube-version', '1.26.0']);
+    assert.notEqual(old.status, 0);
+    assert.match(old.stderr, /chart requires kubeVersion: >=1\.27\.0-0 which is incompatible with Kubernetes v1\.26\.0/);
+  });
+
   test('helm lint --strict is clean with default and custom values', () => {
     for (const extra of [[], ['-f', valuesFile(CUSTOM)]]) {
       const r = helm(['lint', CHART, '--strict', ...extra]);
@@ -66,12 +77,12 @@ describe('helm chart', { skip: noHelm }, () => {
   test('default values: the operator Deployment as the issue asks', () => {
     const ms = render();
     const kinds = ms.map((m) => m.kind).sort();
-    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     const deploy = one(ms, 'Deployment');
     assert.equal(deploy.spec.replicas, 2);
     const pod = deploy.spec.template.spec;
     const c = operatorContainer(ms);
-    assert.deepEqual([...c.command, ...c.args], ['rwenas', 'operator', '--leader-elect', '--metrics-addr', ':8080', '--probe-addr', ':8081', '--evaluator-image', 'rwenas/evaluator-gpu:0.1.0']);
+    assert.deepEqual([...c.command, ...c.args], ['rwenas', 'operator', '--leader-elect', '--metrics-addr', ':8080', '--probe-addr', ':8081', '--evaluator-image', 'rwenas/evaluator-gpu:0.1.0', '--evaluator-service-account', 'rwenas-evaluator']);
     assert.equal(c.image, 'rwenas/operator:0.1.0');
     assert.deepEqual(c.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]), [['metrics', 8080], ['probes', 8081]]);
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'probes' });
@@ -111,7 +122,7 @@ describe('helm chart', { skip: noHelm }, () => {
     const c = operatorContainer(ms);
     assert.equal(c.image, 'registry.example/rwenas/operator:9.9.9');
     assert.equal(c.imagePullPolicy, 'Always');
-    assert.deepEqual(c.args, ['operator', '--leader-elect', '--metrics-addr', ':9090', '--probe-addr', ':9091', '--evaluator-image', 'registry.example/rwenas/evaluator-gpu:9.9.9', '--namespace', 'team-a', '--workers', '2']);
+    assert.deepEqual(c.args, ['operator', '--leader-elect', '--metrics-addr', ':9090', '--probe-addr', ':9091', '--evaluator-image', 'registry.example/rwenas/evaluator-gpu:9.9.9', '--evaluator-service-account', 'rwenas-evaluator', '--namespace', 'team-a', '--workers', '2']);
     assert.equal(c.env.find((e: { name: string }) => e.name === 'RWENAS_LOG_LEVEL').value, 'debug');
     assert.deepEqual(c.resources, CUSTOM.operator.resources);
     const pod = deploy.spec.template.spec;
@@ -146,7 +157,7 @@ describe('helm chart', { skip: noHelm }, () => {
       [['--set', 'metrics.serviceMonitor.interval=often'], /interval/],
     ];
     for (const [args, field] of bad) {
-      const r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, ...args]);
+      const r = helm(['template', 'rw', CHART, ...args]);
       assert.notEqual(r.status, 0, `accepted ${args.join(' ')}`);
       assert.match(r.stderr, /values don't meet the specifications of the schema|schema/i, args.join(' '));
       assert.match(r.stderr, field, `${args.join(' ')}: ${r.stderr}`);
@@ -154,13 +165,13 @@ describe('helm chart', { skip: noHelm }, () => {
   });
 
   test('template guards: several unelected replicas, a ServiceMonitor without its Service', () => {
-    let r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'operator.leaderElection.enabled=false']);
+    let r = helm(['template', 'rw', CHART, '--set', 'operator.leaderElection.enabled=false']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /leaderElection\.enabled=true/);
-    r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'operator.leaderElection.enabled=false', '--set', 'operator.replicas=1']);
+    r = helm(['template', 'rw', CHART, '--set', 'operator.leaderElection.enabled=false', '--set', 'operator.replicas=1']);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!operatorContainer(parseManifestsOf(r.stdout)).args.includes('--leader-elect'));
-    r = helm(['template', 'rw', CHART, '--kube-version', KUBE_VERSION, '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false']);
+    r = helm(['template', 'rw', CHART, '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /needs metrics\.service\.enabled/);
   });
@@ -249,7 +260,7 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
       spec: { searchSpace: { name: 'darts' }, execution: { template } },
     });
     const exp = { apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: { name: 'psa', namespace: ns, uid: '00000000-0000-0000-0000-000000000000' } };
-    const job = buildJob(exp, manifest.spec, { name: 'psa-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 'psa-t', genome: 'g' }] }, { image: 'unused' });
+    const job = buildJob(exp, manifest.spec, { name: 'psa-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 'psa-t', genome: 'g' }] }, { image: 'unused', serviceAccount: 'default', specConfigMap: 'psa-spec' });
     delete job.metadata!.ownerReferences; // the experiment does not exist; the pod spec is what is judged
     const pod = job.spec!.template.spec!;
     assert.equal(pod.automountServiceAccountToken, false);
@@ -335,11 +346,17 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
             // No image: the chart's --evaluator-image fills it in.
             template: { spec: {
               containers: [{ name: 'evaluator', volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }] }],
-              volumes: [{ name: 'data', hostPath: { path: join(table, '..', '..'), type: 'Directory' } }],
+              volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data', readOnly: true } }],
             } },
           },
         },
       };
+      // The data through a claim (the template allow-list has no hostPath), bound to a hostPath PV.
+      r = kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${work}-data` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany'], storageClassName: 'manual', hostPath: { path: join(table, '..', '..') }, claimRef: { namespace: work, name: 'data' } } },
+        { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: work }, spec: { accessModes: ['ReadOnlyMany'], storageClassName: 'manual', volumeName: `${work}-data`, resources: { requests: { storage: '1Gi' } } } },
+      ] }));
+      assert.equal(r.status, 0, r.stderr);
       r = kubectl(['apply', '-f', '-'], JSON.stringify(experiment));
       assert.equal(r.status, 0, r.stderr);
       const phase = await waitFor('the experiment to finish', () => {
@@ -359,6 +376,7 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
     } finally {
       helm(['uninstall', `${release}-run`, '--namespace', ns, '--wait']);
       kubectl(['delete', 'namespace', work, '--wait=false', '--ignore-not-found']);
+      kubectl(['delete', 'pv', `${work}-data`, '--wait=false', '--ignore-not-found']);
     }
   });
 });

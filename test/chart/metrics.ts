@@ -9,7 +9,9 @@ export async function operatorMetrics(): Promise<Map<string, MetricDef>> {
   const out = new Map<string, MetricDef>();
   for (const m of metrics.registry.getMetricsAsArray()) {
     const labels = (m as unknown as { labelNames?: string[] }).labelNames ?? [];
-    out.set(m.name, { type: String((await m.get()).type), labels: [...labels] });
+    // prom-client's MetricObject type omits get(), which every metric has.
+    const { type } = await (m as unknown as { get(): Promise<{ type: unknown }> }).get();
+    out.set(m.name, { type: String(type), labels: [...labels] });
   }
   return out;
 }

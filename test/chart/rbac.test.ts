@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { buildJob } from '../../operator/jobs.js';
 import { API_CALLS, type ApiCall } from '../../operator/rbac.js';
+import { resolveManifest } from '../../search/experiment/load.js';
 import { findTool, one, render, unavailable, type Manifest } from './tools.js';
 
 type Triple = string; // group/resource:verb
@@ -51,10 +53,16 @@ describe('chart RBAC', { skip: unavailable('helm', !findTool('helm')) }, () => {
     assert.equal(pod.serviceAccountName, sa.metadata.name);
   });
 
-  test('evaluator pods get no API token', () => {
-    const defaults = parse(one(ms, 'ConfigMap', '-evaluator-template').data['template.yaml']);
-    assert.equal(defaults.spec.automountServiceAccountToken, false);
-    assert.equal(defaults.spec.serviceAccountName, undefined, 'evaluators must not run as the operator');
+  test('evaluator pods get no API token and never the operator\'s account', () => {
+    const template = parse(one(ms, 'ConfigMap', '-evaluator-template').data['template.yaml']);
+    const manifest = resolveManifest({ apiVersion: 'rwenas.dev/v1alpha1', kind: 'NASExperiment', metadata: { name: 'e' }, spec: { searchSpace: { name: 'nb201' }, execution: { template } } });
+    const args: string[] = one(ms, 'Deployment').spec.template.spec.containers[0].args;
+    const account = args[args.indexOf('--evaluator-service-account') + 1];
+    const job = buildJob({ metadata: { name: 'e', namespace: 'n', uid: 'u' } }, manifest.spec, { name: 'j', generation: 0, batch: 0, attempt: 0, trials: [] }, { image: 'i', serviceAccount: account, specConfigMap: 'c' });
+    const pod = job.spec!.template.spec!;
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.serviceAccountName, 'rwenas-evaluator');
+    assert.notEqual(pod.serviceAccountName, one(ms, 'ServiceAccount').metadata.name, 'evaluators must not run as the operator');
   });
 
   test('operator.watchNamespace: the same rules as a Role in that namespace, and no ClusterRole', () => {

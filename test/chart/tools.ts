@@ -10,9 +10,6 @@ import { parseAllDocuments } from 'yaml';
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const CHART = join(ROOT, 'charts', 'rwenas');
 export const IN_CI = process.env.CI === 'true';
-/** What `helm template` renders for (the test control plane's Kubernetes minor): a helm built
- * without release ldflags would otherwise assume v1.20 and refuse the chart's kubeVersion. */
-export const KUBE_VERSION = '1.36.0';
 
 export function findTool(name: string): string | undefined {
   const local = join(ROOT, '.k8s', 'bin', name);
@@ -81,7 +78,7 @@ export type Manifest = { apiVersion: string; kind: string; metadata: { name: str
 
 /** `helm template` with --set/-f style arguments; throws with helm's stderr on failure. */
 export function render(extra: string[] = [], release = 'rw', namespace = 'rwenas-system'): Manifest[] {
-  const r = helm(['template', release, CHART, '--namespace', namespace, '--kube-version', KUBE_VERSION, ...extra]);
+  const r = helm(['template', release, CHART, '--namespace', namespace, ...extra]);
   if (r.status !== 0) throw new Error(`helm template failed:\n${r.stderr}`);
   return parseManifests(r.stdout);
 }

@@ -19,14 +19,14 @@ test('validate accepts the example and prints FILE: valid', () => {
 
 const BAD: [string, string, RegExp[]][] = [
   ['population and unknown field', '  searchSpace: {name: nb201}\n  algorithm:\n    populationSize: -3\n    popsize: 10\n', [
-    /^spec\.algorithm\.populationSize: must be an even integer >= 4, got -3$/m,
+    /^spec\.algorithm\.populationSize: must be an even integer between 4 and 1000, got -3$/m,
     /^spec\.algorithm\.popsize: unknown field/m,
   ]],
   ['objectives', '  searchSpace: {name: nb201}\n  objectives: [error, error]\n', [/^spec\.objectives: must name 2 or 3 distinct objectives$/m]],
   ['one objective', '  searchSpace: {name: nb201}\n  objectives: [error]\n', [/^spec\.objectives: must have 2 to 3 items, got 1$/m]],
   ['trialsPerJob and enum', '  searchSpace: {name: nb201}\n  execution: {trialsPerJob: 0}\n  evaluation: {method: magic}\n', [
     /^spec\.execution\.trialsPerJob: must be an integer between 1 and 16, got 0$/m,
-    /^spec\.evaluation\.method: must be one of rwe, naswot, rwe\+naswot, naswot\+params, table, got "magic"$/m,
+    /^spec\.evaluation\.method: must be one of zero-cost, rwe, naswot, rwe\+naswot, naswot\+params, table, got "magic"$/m,
   ]],
   ['missing space', '  algorithm: {seed: 1}\n', [/^spec\.searchSpace: required/m]],
   ['bad initial genome', '  searchSpace: {name: nb201}\n  algorithm: {initialGenomes: ["|nor_conv_3x3~0|+|bad~0|none~1|+|none~0|none~1|none~2|"]}\n', [
@@ -83,5 +83,5 @@ test('complexity follows --set spec.searchSpace.final overrides and rejects bad 
   assert.match(bad.stderr, /^--genome: nb201 genome: at position 0: expected/);
   const set = rwenas(['complexity', '--space', 'nb201', '--genome', genome, '--set', 'spec.searchSpace.final.channels=-1']);
   assert.equal(set.status, 2);
-  assert.equal(set.stderr, 'spec.searchSpace.final.channels: must be an integer >= 1, got -1\n');
+  assert.equal(set.stderr, 'spec.searchSpace.final.channels: must be an integer between 1 and 1024, got -1\n');
 });

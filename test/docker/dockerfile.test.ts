@@ -78,7 +78,7 @@ describe('Dockerfile', () => {
         const from = flag(c, 'from');
         const srcs = argv(c).filter((a) => !a.startsWith('--')).slice(0, -1);
         if (from === undefined) {
-          for (const src of srcs) assert.ok(['package.json', 'bin'].includes(src.replace(/\/$/, '')), `${t}: copies ${src} from the context`);
+          for (const src of srcs) assert.ok(['package.json', 'bin', 'data'].includes(src.replace(/\/$/, '')), `${t}: copies ${src} from the context`);
           continue;
         }
         const stage = byName.get(from);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { pack } from 'tar-stream';
 import { Rng } from '../../search/random.js';
 import {
-  IMAGE_BYTES, RECORD_BYTES, channelStats, gather, loadTrainSplit, normalisedBatch, readBatchFile, readClassNames, splitIndices,
+  BATCH_RECORDS, IMAGE_BYTES, RECORD_BYTES, channelStats, gather, loadTrainSplit, normalisedBatch, readBatchFile, readClassNames, splitIndices,
 } from '../../evaluator/data/cifar10.js';
 import { installArchive, isComplete, resolveDataset } from '../../evaluator/data/download.js';
 import { cifar10Dir, needsCifar } from './cifar-dir.js';
@@ -68,14 +68,18 @@ test('corrupt, truncated and missing files give errors naming the file and the p
   try {
     const truncated = join(dir, 'data_batch_1.bin');
     writeFileSync(truncated, fakeBatch(3).subarray(0, 2 * RECORD_BYTES + 100));
-    assert.throws(() => readBatchFile(truncated), (e: Error) => e.message.includes(truncated) && /not a positive multiple of 3073/.test(e.message));
+    assert.throws(() => readBatchFile(truncated), (e: Error) => e.message.includes(truncated) && /not a whole number of 3073-byte records\), expected 30730000/.test(e.message));
+    // Whole records, but not the official 10,000: a batch cut at a record boundary.
+    writeFileSync(truncated, fakeBatch(9999));
+    assert.throws(() => readBatchFile(truncated), /size 30726927 bytes \(9999 records\), expected 30730000 \(10000 records\)/);
     const badLabel = join(dir, 'bad.bin');
-    writeFileSync(badLabel, fakeBatch(2, 12));
+    writeFileSync(badLabel, fakeBatch(BATCH_RECORDS, 12));
     assert.throws(() => readBatchFile(badLabel), (e: Error) => e.message.includes(badLabel) && /record 0 has label 12, expected 0..9/.test(e.message));
-    assert.throws(() => readBatchFile(join(dir, 'nope.bin')), /nope\.bin: missing/);
-    assert.throws(() => loadTrainSplit(join(dir, 'absent')), /absent: directory missing/);
+    assert.throws(() => readBatchFile(join(dir, 'nope.bin')), /nope\.bin: missing .*spec\.evaluation\.dataset\.path/);
+    assert.throws(() => loadTrainSplit(join(dir, 'absent')), /absent: no such directory; point spec\.evaluation\.dataset\.path/);
+    assert.throws(() => loadTrainSplit(badLabel), /bad\.bin: is a file, expected a directory/);
     writeFileSync(join(dir, 'batches.meta.txt'), 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n');
-    writeFileSync(truncated, fakeBatch(3));
+    writeFileSync(truncated, fakeBatch(BATCH_RECORDS));
     assert.throws(() => loadTrainSplit(dir), /data_batch_2\.bin: missing/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -97,8 +101,8 @@ test('real batch with a truncated copy: the error names the copy', needsCifar(),
 async function tarGz(entries: Record<string, Buffer>): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => p.on('end', r));
+  p.on('data', (c) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on('end', () => r()));
   for (const [name, body] of Object.entries(entries)) p.entry({ name }, body);
   p.finalize();
   await done;
@@ -119,7 +123,7 @@ test('archive install: MD5 checked, layout unpacked, foreign paths ignored', asy
     const dest = join(dir, 'cache', 'cifar-10-batches-bin');
     await assert.rejects(installArchive(archive, dest, '0'.repeat(32)), /small\.tar\.gz: MD5 [0-9a-f]{32} does not match/);
     await installArchive(archive, dest, md5);
-    assert.equal(readBatchFile(join(dest, 'data_batch_3.bin')).count, 2);
+    assert.equal(statSync(join(dest, 'data_batch_3.bin')).size, 2 * RECORD_BYTES);
     assert.equal(readFileSync(join(dest, 'batches.meta.txt'), 'utf8'), 'airplane\n');
     assert.equal(isComplete(dest), false, 'small batches are not the official size');
 
@@ -165,9 +169,17 @@ test('source download: fetched over HTTP (a loopback server), verified, unpacked
     const spec = { name: 'cifar10' as const, source: 'download' as const, path: dest };
     await assert.rejects(resolveDataset(spec, { url: `${base}/cifar-10-binary.tar.gz`, md5: 'f'.repeat(32) }), /does not match the expected f{32}/);
     assert.equal(existsSync(dest), false);
-    await assert.rejects(resolveDataset(spec, { url: `${base}/missing`, md5 }), /download failed: HTTP 404/);
+    await assert.rejects(resolveDataset(spec, { url: `${base}/missing`, md5 }), new RegExp(`cannot download ${base}/missing: HTTP 404`));
     assert.equal(await resolveDataset(spec, { url: `${base}/cifar-10-binary.tar.gz`, md5 }), dest);
-    assert.equal(readBatchFile(join(dest, 'test_batch.bin')).count, 3);
+    assert.equal(statSync(join(dest, 'test_batch.bin')).size, 3 * RECORD_BYTES);
+    // Two downloads into one directory from one process (as two pods, each PID 1, on a shared
+    // volume): their temporary names differ, both install, and nothing temporary is left.
+    const shared = join(dir, 'shared', 'cifar-10-batches-bin');
+    const source = { url: `${base}/cifar-10-binary.tar.gz`, md5 };
+    const both = { ...spec, path: shared };
+    assert.deepEqual(await Promise.all([resolveDataset(both, source), resolveDataset(both, source)]), [shared, shared]);
+    assert.deepEqual(readdirSync(join(dir, 'shared')), ['cifar-10-batches-bin']);
+    assert.equal(statSync(join(shared, 'data_batch_5.bin')).size, 3 * RECORD_BYTES);
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBatchResult } from '../../evaluator/protocol.js';
@@ -64,5 +64,15 @@ test('invalid input exits 2 naming the problem; a missing data set exits 1', () 
   assert.match(badBatch.stderr, /RWENAS_BATCH: trials\[0\]/);
   const noData = rwenas(['evaluate', '--spec-json', JSON.stringify(manifest()), '--set', 'spec.evaluation.dataset.path=/nonexistent/cifar', '--genome', CELL]);
   assert.equal(noData.status, 1);
-  assert.match(noData.stderr, /\/nonexistent\/cifar: directory missing/);
+  assert.match(noData.stderr, /\/nonexistent\/cifar: no such directory; point spec\.evaluation\.dataset\.path at/);
+});
+
+test('in a pod (rwenas evaluate) an unset dataset path is the mounted /data path: nothing is downloaded', () => {
+  const m = manifest() as { spec: { evaluation: { dataset?: unknown } } };
+  delete m.spec.evaluation.dataset;
+  const cache = mkdtempSync(join(tmpdir(), 'rwenas-cache-'));
+  const r = rwenas(['evaluate', '--spec-json', JSON.stringify(m), '--genome', CELL], { XDG_CACHE_HOME: cache, RWENAS_CIFAR10_URL: 'http://127.0.0.1:1/never' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /CIFAR-10 \/data\/cifar10\/cifar-10-batches-bin(: no such directory|\/batches\.meta\.txt: missing)/);
+  assert.deepEqual(readdirSync(cache), [], 'no download into the user cache');
 });

@@ -36,13 +36,14 @@ test('evaluating a genome twice gives identical results, with every stat', needs
   const runs = [];
   for (let k = 0; k < 2; k++) {
     const ev = await Evaluator.create(smallSpec('rwe+naswot'), { engine: 'onnx' });
-    runs.push((await ev.evaluate([CELL]))[0]);
+    runs.push(await ev.evaluate({ trial: 'cell', genome: CELL }));
     await ev.close();
   }
   const [a, b] = runs;
   assert.equal(a.status, 'Succeeded', a.reason);
   assert.deepEqual(a.objectives, b.objectives);
   assert.equal(a.genome, CELL);
+  assert.equal(a.trial, 'cell');
   const s = a.stats as Record<string, number | string>;
   assert.deepEqual(
     [s.estimator, s.engine, s.backend, s.images],
@@ -57,14 +58,17 @@ test('evaluating a genome twice gives identical results, with every stat', needs
   assert.ok((a.objectives.params ?? 0) > 0 && (a.objectives.flops ?? 0) > (s.proxyFlopsPerImage as number));
 });
 
-test('a batch with a bad and a degenerate genome still evaluates the others', needsCifar(), async () => {
+test('after a bad and a degenerate genome the evaluator still evaluates the next', needsCifar(), async () => {
   const ev = await Evaluator.create(smallSpec('naswot'), { engine: 'onnx' });
-  const reports = await ev.evaluate(['not-a-genome', ALL_NONE, CELL]);
+  const reports = [];
+  for (const genome of ['not-a-genome', ALL_NONE, CELL]) reports.push(await ev.evaluate({ trial: genome, genome }));
   await ev.close();
-  assert.deepEqual(reports.map((r) => r.status), ['Failed', 'Failed', 'Succeeded']);
+  // The degenerate cell is a valid evaluation with the worst error, not a failure.
+  assert.deepEqual(reports.map((r) => r.status), ['Failed', 'Succeeded', 'Succeeded']);
   assert.match(reports[0].reason!, /nb201 genome: at position 0/);
-  assert.match(reports[1].reason!, /NASWOT kernel is singular/);
-  assert.ok((reports[1].objectives.params ?? 0) > 0, 'a failed trial still reports its complexity');
+  assert.match(reports[1].reason!, /degenerate network, recorded with the worst error \(100%\): NASWOT kernel is singular/);
+  assert.equal(reports[1].objectives.error, 100);
+  assert.ok((reports[1].objectives.params ?? 0) > 0 && (reports[1].objectives.flops ?? 0) > 0, 'its complexity is reported');
   assert.ok(reports[2].objectives.error! > 0 && reports[2].objectives.error! < 100);
 });
 

@@ -1,4 +1,4 @@
-// The gradient-based proxies against their independent reference, bench/proxies_reference.py
+// The gradient-based proxies against their independent reference, bench/grad_proxies_reference.py
 // (JAX autodiff, float64, each formula as its authors' code writes it), on the same weights,
 // real CIFAR-10 batches and AZ-NAS sign tensors. Needs Python with JAX
 // (pip install -r bench/requirements-reference.txt): skipped with a message outside CI when

@@ -33,7 +33,9 @@ function spec(over: Record<string, unknown> = {}, space = 'nb201', seed = 3): Ex
 async function evaluate(genomes: string[], seed = 3): Promise<TrialReport[]> {
   const ev = await Evaluator.create(spec({}, 'nb201', seed));
   try {
-    return await ev.evaluate(genomes);
+    const reports = [];
+    for (const genome of genomes) reports.push(await ev.evaluate({ trial: genome, genome }));
+    return reports;
   } finally {
     await ev.close();
   }
@@ -119,7 +121,7 @@ test('darts and mobilenetv3: NASWOT alone (weight 0), on the scale of their cons
     const space = spaceByName(name);
     const ev = await Evaluator.create(spec({}, name));
     const genome = space.serialize(space.sample(Rng.seeded(5)));
-    const [r] = await ev.evaluate([genome]);
+    const r = await ev.evaluate({ trial: genome, genome });
     await ev.close();
     assert.equal(r.status, 'Succeeded', r.reason);
     assert.equal(stat(r, 'images'), cal.naswotBatch);

@@ -38,7 +38,11 @@ test('the experiment CRD embeds the spec schema with defaults, enums and CEL rul
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking generated YAML
   const spec = (experimentCrd() as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
   assert.equal(spec.properties.execution.properties.trialsPerJob.maximum, 16);
-  assert.ok(spec.properties.execution.properties.template['x-kubernetes-preserve-unknown-fields']);
+  // The pod template is an allow-list: nothing in it is preserved unchecked but affinity's parts.
+  const template = spec.properties.execution.properties.template;
+  assert.equal(template['x-kubernetes-preserve-unknown-fields'], undefined);
+  assert.deepEqual(Object.keys(template.properties.spec.properties), ['containers', 'nodeSelector', 'tolerations', 'affinity', 'priorityClassName', 'imagePullSecrets', 'volumes']);
+  assert.equal(template.properties.spec.properties.containers.items.properties.resources.properties.limits.additionalProperties['x-kubernetes-int-or-string'], true);
   assert.ok(spec['x-kubernetes-validations'].length >= 1);
   assert.deepEqual(spec.properties.algorithm.properties.name.enum, ['nsga2', 'random']);
 });

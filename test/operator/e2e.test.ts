@@ -12,6 +12,9 @@ import { cifar10Dir } from '../evaluator/cifar-dir.js';
 import {
   applyManifest,
   comparable,
+  DATA_CLAIM,
+  dataClaim,
+  dataDir,
   evaluatorTemplate,
   experiment,
   installCrds,
@@ -30,10 +33,12 @@ import {
 const skip = k8sSkip || (!existsSync(tableCsv) && process.env.CI !== 'true' ? `no NAS-Bench-201 table at ${tableCsv}` : false);
 const operators: OperatorProcess[] = [];
 const namespaces: string[] = [];
+const volumes: string[] = [];
 
 async function setup(prefix: string, leaderElect = false, replicas = 1): Promise<{ ns: string; ops: OperatorProcess[] }> {
   const ns = await createNamespace(prefix);
   namespaces.push(ns);
+  volumes.push(await dataClaim(ns, DATA_CLAIM, dataDir));
   const ops: OperatorProcess[] = [];
   for (let i = 0; i < replicas; i++) {
     const op = await startOperator(ns, { leaderElect, identity: `${prefix}-${i}` });
@@ -56,6 +61,7 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
   after(async () => {
     for (const op of operators) await op.kill('SIGTERM');
     for (const ns of namespaces) await deleteNamespace(ns);
+    for (const pv of volumes) await kubectl(['delete', 'pv', pv, '--wait=false']);
   });
 
   let tableNs = '';
@@ -105,6 +111,7 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
     const cifar = cifar10Dir();
     if (!cifar) return t.skip('CIFAR-10 not available');
     const { ns } = await setup('op-rwe');
+    volumes.push(await dataClaim(ns, 'cifar', cifar));
     const manifest = {
       apiVersion: 'rwenas.dev/v1alpha1',
       kind: 'NASExperiment',
@@ -121,7 +128,7 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
           template: {
             spec: {
               containers: [{ name: 'evaluator', image: 'rwenas:test', volumeMounts: [{ name: 'cifar', mountPath: '/data/cifar10/cifar-10-batches-bin', readOnly: true }] }],
-              volumes: [{ name: 'cifar', hostPath: { path: cifar, type: 'Directory' } }],
+              volumes: [{ name: 'cifar', persistentVolumeClaim: { claimName: 'cifar', readOnly: true } }],
             },
           },
         },
@@ -147,6 +154,7 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
   test('3. SIGKILL of the operator mid-run: same front, no genome evaluated twice', async () => {
     const ns = await createNamespace('op-kill');
     namespaces.push(ns);
+    volumes.push(await dataClaim(ns, DATA_CLAIM, dataDir));
     const manifest = tableExperiment('kill', { population: 8, generations: 3, trialsPerJob: 2, parallelism: 2, seed: 3 });
     const local = runLocally(manifest);
     let op = await startOperator(ns, { identity: 'kill-0' });
@@ -240,13 +248,18 @@ describe('operator on the test control plane', { skip, concurrency: false }, () 
   });
 
   test('8. suspend stops new Jobs and resumes; generations can be raised while running', async () => {
-    const { ns } = await setup('op-suspend');
+    const { ns, ops } = await setup('op-suspend');
     const m = tableExperiment('susp', { population: 4, generations: 0, trialsPerJob: 2 }) as { spec: Record<string, unknown> };
     m.spec.suspend = true;
     await applyManifest(ns, m);
     const s = await waitPhase(ns, 'susp', ['Suspended']);
     assert.equal(s.status.conditions.find((c: { type: string }) => c.type === 'Suspended').status, 'True');
-    await new Promise((r) => setTimeout(r, 3000));
+    // A reconcile that starts after the Suspended status must still create no Job: poke the
+    // experiment and wait until the operator has finished reconciling it once more.
+    const reconciles = async () => metricValue(await ops[0].metrics(), 'rwenas_reconcile_duration_seconds_count', { result: 'success' }) ?? 0;
+    const before = await reconciles();
+    await kubectlOk(['annotate', 'nasexperiment', 'susp', '-n', ns, 'rwenas.dev/poke=1']);
+    await waitFor('a reconcile after the poke', async () => (await reconciles()) > before, { timeoutMs: 60_000, intervalMs: 200 });
     assert.equal((await list(ns, 'jobs', 'rwenas.dev/experiment=susp')).length, 0);
     await kubectlOk(['patch', 'nasexperiment', 'susp', '-n', ns, '--type=merge', '-p', '{"spec":{"suspend":false,"algorithm":{"generations":1}}}']);
     const done = await waitPhase(ns, 'susp', ['Succeeded', 'Failed']);

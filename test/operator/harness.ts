@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { getJson, kubeconfigPath, kubectlOk, waitFor } from '../k8s/cluster.js';
+import { apply, getJson, kubeconfigPath, kubectlOk, waitFor } from '../k8s/cluster.js';
 
 export const root = new URL('../../', import.meta.url).pathname;
 export const dataDir = process.env.RWENAS_DATA_DIR ?? join(root, '..', 'shared', 'data');
@@ -115,13 +115,35 @@ export function tableExperiment(name: string, over: { population?: number; gener
   };
 }
 
+/** Claim `data` (for evaluatorTemplate): the shared data read-only, as a cluster would offer it. */
+export const DATA_CLAIM = 'data';
+
 export function evaluatorTemplate(env: { name: string; value: string }[] = []): Record<string, unknown> {
   return {
     spec: {
       containers: [{ name: 'evaluator', image: 'rwenas:test', env, volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }], resources: { limits: { 'nvidia.com/gpu': 1 } } }],
-      volumes: [{ name: 'data', hostPath: { path: dataDir, type: 'Directory' } }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM, readOnly: true } }],
     },
   };
+}
+
+/**
+ * A PersistentVolumeClaim `claim` in `ns`, bound to a hostPath PV of `path` (the process kubelet
+ * mounts a claim through its PV's path): the template allow-list has no hostPath volumes.
+ * Returns the PV's name (cluster-scoped) for clean-up.
+ */
+export async function dataClaim(ns: string, claim: string, path: string): Promise<string> {
+  const pv = `${ns}-${claim}`.slice(0, 253);
+  await apply({
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pv },
+    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany'], storageClassName: 'manual', hostPath: { path }, persistentVolumeReclaimPolicy: 'Retain', claimRef: { namespace: ns, name: claim } },
+  });
+  await apply({
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claim },
+    spec: { accessModes: ['ReadOnlyMany'], storageClassName: 'manual', volumeName: pv, resources: { requests: { storage: '1Gi' } } },
+  }, ns);
+  await waitFor(`claim ${ns}/${claim} bound`, async () => (await getJson(['pvc', claim, '-n', ns])).status?.phase === 'Bound', { timeoutMs: 60_000 });
+  return pv;
 }
 
 /** `rwenas run` of a manifest with the table at its local path; returns front.json and trials.jsonl. */

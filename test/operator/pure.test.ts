@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { batches, jobName, trialName } from '../../operator/naming.js';
 import { buildJob, jobState, jobTrials } from '../../operator/jobs.js';
 import { changedFields, lockDigests, resolveSpec } from '../../operator/spec.js';
-import { mergeConditions, topLevelPatch } from '../../operator/status.js';
-import { checkObjectives, decodeResults, describeTermination } from '../../operator/results.js';
-import { WorkQueue, sleep } from '../../operator/workqueue.js';
+import { countTrials, mergeConditions, topLevelPatch } from '../../operator/status.js';
+import { decodeResults, describeTermination } from '../../operator/results.js';
+import { toResult } from '../../search/study.js';
+import { WorkQueue } from '../../operator/workqueue.js';
 import { API_CALLS, rbacRules } from '../../operator/rbac.js';
-import { countTrials } from '../../operator/reconcile.js';
 import type { ExperimentObject, TrialObject } from '../../operator/types.js';
 
 const exp: ExperimentObject = { metadata: { name: 'exp1', namespace: 'ns', uid: 'u-1', generation: 1 } };
@@ -24,8 +24,7 @@ const rawSpec = {
         nodeSelector: { gpu: 'yes' },
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
         containers: [
-          { name: 'evaluator', image: 'me/rwenas:1', command: ['evil'], resources: { limits: { 'nvidia.com/gpu': 1 } }, env: [{ name: 'A', value: '1' }, { name: 'RWENAS_BATCH', value: 'x' }] },
-          { name: 'sidecar', image: 'busybox' },
+          { name: 'evaluator', image: 'me/rwenas:1', resources: { limits: { 'nvidia.com/gpu': 1 } }, env: [{ name: 'A', value: '1' }] },
         ],
       },
     },
@@ -43,7 +42,7 @@ test('names are deterministic and fit Kubernetes limits', () => {
 test('the evaluator Job keeps the user template but owns command, env and security', () => {
   const r = resolveSpec(rawSpec);
   assert.ok(r.ok);
-  const job = buildJob(exp, r.spec, { name: 'exp1-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 't1', genome: 'g1' }] }, { image: 'default:1' });
+  const job = buildJob(exp, r.spec, { name: 'exp1-g0-b0-a0', generation: 0, batch: 0, attempt: 0, trials: [{ name: 't1', genome: 'g1' }] }, { image: 'default:1', serviceAccount: 'rwenas-evaluator', specConfigMap: 'exp1-spec-x' });
   const pod = job.spec!.template.spec!;
   const c = pod.containers.find((x) => x.name === 'evaluator')!;
   assert.equal(c.image, 'me/rwenas:1');
@@ -51,7 +50,8 @@ test('the evaluator Job keeps the user template but owns command, env and securi
   assert.deepEqual(c.resources, { limits: { 'nvidia.com/gpu': 1 } });
   assert.equal(c.env!.find((e) => e.name === 'A')!.value, '1');
   assert.deepEqual(JSON.parse(c.env!.find((e) => e.name === 'RWENAS_BATCH')!.value!), { trials: [{ name: 't1', genome: 'g1' }] });
-  assert.equal(JSON.parse(c.env!.find((e) => e.name === 'RWENAS_SPEC')!.value!).spec.searchSpace.name, 'nb201');
+  assert.equal(c.env!.find((e) => e.name === 'RWENAS_SPEC_FILE')!.value, '/rwenas-spec/experiment.json');
+  assert.deepEqual(pod.volumes!.find((v) => v.name === 'rwenas-spec')!.configMap, { name: 'exp1-spec-x', items: [{ key: 'experiment.json', path: 'experiment.json' }] });
   assert.equal(c.terminationMessagePolicy, 'FallbackToLogsOnError');
   assert.deepEqual(c.securityContext!.capabilities, { drop: ['ALL'] });
   assert.equal(c.securityContext!.readOnlyRootFilesystem, true);
@@ -60,7 +60,7 @@ test('the evaluator Job keeps the user template but owns command, env and securi
   assert.equal(pod.securityContext!.runAsNonRoot, true);
   assert.equal(pod.restartPolicy, 'Never');
   assert.deepEqual(pod.nodeSelector, { gpu: 'yes' });
-  assert.equal(pod.containers.length, 2);
+  assert.equal(pod.containers.length, 1);
   assert.ok(pod.volumes!.some((v) => v.emptyDir) && c.volumeMounts!.some((m) => m.mountPath === '/rwenas-scratch'));
   assert.equal(c.env!.find((e) => e.name === 'TMPDIR')!.value, '/rwenas-scratch');
   assert.equal(job.spec!.template.metadata!.labels!.team, 'a');
@@ -74,7 +74,7 @@ test('the evaluator Job keeps the user template but owns command, env and securi
 test('a template without an evaluator container gets one with the default image', () => {
   const r = resolveSpec({ searchSpace: { name: 'nb201' } });
   assert.ok(r.ok);
-  const job = buildJob(exp, r.spec, { name: 'j', generation: 0, batch: 0, attempt: 0, trials: [] }, { image: 'default:1' });
+  const job = buildJob(exp, r.spec, { name: 'j', generation: 0, batch: 0, attempt: 0, trials: [] }, { image: 'default:1', serviceAccount: 'rwenas-evaluator', specConfigMap: 'exp1-spec-x' });
   assert.equal(job.spec!.template.spec!.containers[0].image, 'default:1');
 });
 
@@ -106,11 +106,11 @@ test('conditions keep lastTransitionTime until their status changes', () => {
 test('batch results decode per trial; garbage and missing trials are errors', () => {
   const msg = JSON.stringify({ trials: [{ name: 't1', status: 'Succeeded', objectives: { error: 10, flops: 5 }, durationMs: 1200 }, { name: 't2', status: 'Failed', objectives: {}, reason: 'bad genome' }] });
   const r = decodeResults(msg, ['t1', 't2']);
-  assert.deepEqual(r.get('t1'), { status: 'Succeeded', objectives: { error: 10, flops: 5 }, durationMs: 1200 });
+  assert.deepEqual(r.get('t1'), { name: 't1', status: 'Succeeded', objectives: { error: 10, flops: 5 }, durationMs: 1200 });
   assert.equal(r.get('t2')!.status, 'Failed');
   assert.throws(() => decodeResults('garbage', ['t1']), /not a batch result/);
   assert.throws(() => decodeResults(msg, ['t1', 't3']), /lacks trial\(s\) t3/);
-  assert.equal(checkObjectives(r.get('t1')!, ['error', 'params']).status, 'Failed');
+  assert.deepEqual(toResult('t1', r.get('t1')!, ['error', 'params']), { trial: 't1', status: 'Failed', objectives: { error: 10, flops: 5 }, reason: 'the evaluator reported no params' });
   assert.match(describeTermination('p', { exitCode: 2, reason: 'Error', message: 'x\ndataset missing' }), /exited 2 \(Error\): x \| dataset missing/);
 });
 
@@ -138,9 +138,15 @@ test('the work queue serialises a key, dedups, and backs off exponentially', asy
   assert.equal(q.backoff(0), 10);
   assert.equal(q.backoff(3), 80);
   q.addRateLimited('c');
-  assert.equal(q.depth, 0);
-  await sleep(30);
-  assert.equal(q.depth, 1);
+  assert.equal(q.depth, 0, 'held back for its backoff');
+  assert.equal(q.failuresOf('c'), 1);
+  // Wait for the key itself (the deadline only bounds the wait, and keeps the loop alive:
+  // the queue's timers are unref'd).
+  let deadline: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (deadline = setTimeout(() => reject(new Error('c never came back')), 10_000)));
+  assert.equal(await Promise.race([q.get(), timeout]), 'c');
+  clearTimeout(deadline);
+  q.done('c');
   q.shutdown();
   assert.equal(await q.get(), undefined);
 });

@@ -1,8 +1,8 @@
 // A tiny search space for engine tests: genomes are bit strings of fixed length, with
 // analytic objectives (ZDT1 for two, a DTLZ-like third), so fronts are known and cheap.
-import type { Evaluation } from '../../search/objectives.js';
 import type { Rng } from '../../search/random.js';
 import { GenomeError, type SearchSpace, type SpaceName } from '../../search/space.js';
+import type { Candidate, TrialResult } from '../../search/trial.js';
 
 export function bitSpace(length: number): SearchSpace<number[]> {
   const name = 'bits' as SpaceName;
@@ -12,6 +12,7 @@ export function bitSpace(length: number): SearchSpace<number[]> {
       final: { channels: 1, cells: 1, widthMultiplier: 1, numClasses: 10, inputSize: 32 },
       proxy: { channels: 1, cells: 1, widthMultiplier: 1, numClasses: 10, inputSize: 32 },
     },
+    unusedOptions: [],
     parse(text) {
       if (text.length !== length) throw new GenomeError(name, Math.min(text.length, length), `${length} bits`, `${text.length} characters`);
       return [...text].map((c, i) => {
@@ -52,8 +53,8 @@ export function zdt(genome: string): { error: number; flops: number; params: num
   return { error: x * (1 - y / 2) * 100, flops: f2 * 1e6, params: (1 - x) * y * g * 1000 };
 }
 
-/** Evaluates a genome; genomes ending in `failSuffix` fail (to exercise failure handling). */
-export function evaluate(genome: string, failSuffix = '\u0000'): Evaluation {
-  if (genome.endsWith(failSuffix)) return { genome, status: 'Failed', reason: 'simulated failure' };
-  return { genome, status: 'Succeeded', objectives: zdt(genome) };
+/** Evaluates a candidate; genomes ending in `failSuffix` fail (to exercise failure handling). */
+export function evaluate({ trial, genome }: Pick<Candidate, 'trial' | 'genome'>, failSuffix = '\u0000'): TrialResult {
+  if (genome.endsWith(failSuffix)) return { trial, status: 'Failed', objectives: {}, reason: 'simulated failure' };
+  return { trial, status: 'Succeeded', objectives: zdt(genome) };
 }

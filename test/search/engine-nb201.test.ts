@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countComplexity } from '../../search/complexity.js';
-import { Engine, type EngineSettings } from '../../search/engine.js';
-import type { Evaluation } from '../../search/objectives.js';
+import { SearchEngine, type SearchSettings } from '../../search/engine.js';
 import { dominates } from '../../search/algorithms/sort.js';
 import type { SearchSpace } from '../../search/space.js';
 import { nb201 } from '../../search/spaces/nb201.js';
+import type { Candidate, TrialResult } from '../../search/trial.js';
 import { readShared } from './spaces/shared-data.js';
 
 const data = readShared('nasbench201/nb201-cifar10.csv');
@@ -19,14 +19,14 @@ if ('text' in data) {
   }
 }
 const flops = new Map<string, number>();
-function evaluate(genome: string): Evaluation {
+function evaluate({ trial, genome }: Candidate): TrialResult {
   if (!flops.has(genome)) flops.set(genome, countComplexity(nb201.build(nb201.parse(genome), 'final')).flops);
   const acc = accuracy.get(genome);
   assert.ok(acc !== undefined, `${genome} is not in the table`);
-  return { genome, status: 'Succeeded', objectives: { error: 100 - acc, flops: flops.get(genome)! } };
+  return { trial, status: 'Succeeded', objectives: { error: 100 - acc, flops: flops.get(genome)! } };
 }
 
-const settings: EngineSettings = {
+const settings: SearchSettings = {
   space: nb201 as SearchSpace,
   objectives: ['error', 'flops'],
   constraints: {},
@@ -34,19 +34,19 @@ const settings: EngineSettings = {
 };
 
 test('NSGA-II on the NB201 table: distinct valid genomes, resume equals uninterrupted, front beats generation 0', { skip: 'skip' in data ? data.skip : false }, () => {
-  const uninterrupted = Engine.create(settings);
-  while (!uninterrupted.done) uninterrupted.tell(uninterrupted.ask().map((c) => evaluate(c.genome)));
+  const uninterrupted = SearchEngine.create(settings);
+  while (!uninterrupted.done) uninterrupted.tell(uninterrupted.ask().map((c) => evaluate(c)));
   const history = uninterrupted.history();
   assert.equal(history.length, 200);
   assert.equal(new Set(history.map((h) => h.genome)).size, 200);
   for (const h of history) assert.equal(nb201.serialize(nb201.parse(h.genome)), h.genome);
 
-  let engine = Engine.create(settings);
+  let engine = SearchEngine.create(settings);
   let told = 0;
   while (!engine.done) {
     for (const c of engine.ask()) {
-      if (told % 37 === 0) engine = Engine.restore(settings, JSON.parse(JSON.stringify(engine.toJSON())));
-      engine.tell([evaluate(c.genome)]);
+      if (told % 37 === 0) engine = SearchEngine.restore(settings, JSON.parse(JSON.stringify(engine.toJSON())));
+      engine.tell([evaluate(c)]);
       told++;
     }
   }
@@ -57,8 +57,8 @@ test('NSGA-II on the NB201 table: distinct valid genomes, resume equals uninterr
   for (const a of front) for (const b of front) assert.ok(!dominates(vec(a.objectives), vec(b.objectives)));
   // The final front improves on what generation 0 alone reached, against the same reference point.
   const ref = uninterrupted.referencePoint()!;
-  const gen0 = Engine.create({ ...settings, algorithm: { ...settings.algorithm, generations: 0 } });
-  gen0.tell(gen0.ask().map((c) => evaluate(c.genome)));
+  const gen0 = SearchEngine.create({ ...settings, algorithm: { ...settings.algorithm, generations: 0 } });
+  gen0.tell(gen0.ask().map((c) => evaluate(c)));
   assert.deepEqual(gen0.referencePoint(), ref);
   assert.ok(uninterrupted.hypervolume() > gen0.hypervolume(), `${uninterrupted.hypervolume()} vs ${gen0.hypervolume()}`);
   assert.ok(front.some((f) => f.objectives.error! < 7), 'finds a cell under 7% error');

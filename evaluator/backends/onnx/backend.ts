@@ -1,13 +1,13 @@
-// The ONNX Runtime executor: the lowered model on the CPU provider (intra-op threads
+// The ONNX Runtime inference engine: the lowered model on the CPU provider (intra-op threads
 // configurable), or on the CUDA provider where onnxruntime-node was installed with it.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../../../search/ir.js';
-import type { Engine, NetworkRunner } from '../backend.js';
+import type { InferenceEngine, NetworkRunner } from '../backend.js';
 import type { Weights } from '../weights.js';
-import { INPUT_NAME, lowerToOnnx, outputName } from './lower.js';
+import { INPUT_NAME, lowerToOnnx, outputName, type ExtraOutputs } from './lower.js';
 
 export interface OnnxOptions {
   /** Intra-op threads; 0 = ONNX Runtime's default (all cores). */
@@ -42,7 +42,7 @@ async function cudaProbe(): Promise<boolean> {
   }
 }
 
-export class OnnxEngine implements Engine {
+export class OnnxEngine implements InferenceEngine {
   readonly name = 'onnx' as const;
   private constructor(private provider: 'cpu' | 'cuda', private readonly threads: number) {}
 
@@ -59,31 +59,7 @@ export class OnnxEngine implements Engine {
 
   async load(graph: Graph, weights: Weights, outputs: readonly number[]): Promise<NetworkRunner> {
     outputs = [...new Set(outputs)];
-    const model = lowerToOnnx(graph, weights, outputs);
-    const base: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      ...(this.threads > 0 ? { intraOpNumThreads: this.threads } : {}),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-      // Idle intra-op threads sleep instead of spinning: evaluators share cores (worker pools,
-      // pods on one node), where spinning threads steal time from the working ones; measured
-      // 1.5-3x faster here under load (bench:throughput).
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    };
-    let session: ort.InferenceSession;
-    if (this.provider === 'cuda') {
-      try {
-        session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cuda'] });
-      } catch {
-        // Listed but not usable (no driver or libraries): the CPU provider, remembered for later loads.
-        cudaWorks = false;
-        this.provider = 'cpu';
-        session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
-      }
-    } else {
-      session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
-    }
+    const session = await this.session(lowerToOnnx(graph, weights, outputs));
     const shape = graph.inputShape;
     const order = new Map(outputs.map((id, i) => [id, i]));
     return {
@@ -109,4 +85,59 @@ export class OnnxEngine implements Engine {
       },
     };
   }
+
+  /**
+   * A model computing node outputs and the extra outputs of lower.ts (first image of a node,
+   * batch norm variances); each run returns all of them by ONNX output name.
+   */
+  async loadWithExtras(graph: Graph, weights: Weights, outputs: readonly number[], extra: ExtraOutputs): Promise<ExtrasRunner> {
+    const session = await this.session(lowerToOnnx(graph, weights, [...new Set(outputs)], extra));
+    const shape = graph.inputShape;
+    return {
+      async run(batch, n) {
+        const input = new ort.Tensor('float32', batch.subarray(0, n * shape.c * shape.h * shape.w), [n, shape.c, shape.h, shape.w]);
+        // The whole output list, so names and values match (see run above).
+        const result = await session.run({ [INPUT_NAME]: input });
+        const out = new Map<string, Float32Array>();
+        for (const [name, t] of Object.entries(result)) out.set(name, t.data as Float32Array);
+        return out;
+      },
+      async dispose() {
+        await session.release();
+      },
+    };
+  }
+
+  private async session(model: Uint8Array): Promise<ort.InferenceSession> {
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      ...(this.threads > 0 ? { intraOpNumThreads: this.threads } : {}),
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      logSeverityLevel: 3,
+      // Idle intra-op threads sleep instead of spinning: evaluators share cores (worker pools,
+      // pods on one node), where spinning threads steal time from the working ones; measured
+      // 1.5-3x faster here under load (bench:throughput).
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    };
+    let session: ort.InferenceSession;
+    if (this.provider === 'cuda') {
+      try {
+        session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cuda'] });
+      } catch {
+        // Listed but not usable (no driver or libraries): the CPU provider, remembered for later loads.
+        cudaWorks = false;
+        this.provider = 'cpu';
+        session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
+      }
+    } else {
+      session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
+    }
+    return session;
+  }
+}
+
+export interface ExtrasRunner {
+  run(batch: Float32Array, n: number): Promise<Map<string, Float32Array>>;
+  dispose(): Promise<void>;
 }

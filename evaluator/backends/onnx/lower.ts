@@ -15,6 +15,28 @@ type IAttributeProto = onnxProto.onnx.IAttributeProto;
 export const OPSET = 17;
 export const INPUT_NAME = 'input';
 export const outputName = (id: number): string => `n${id}`;
+/** Name of the extra output holding the leading images of node `id` ([k, C, H, W], k = firstImages). */
+export const firstImageName = (id: number): string => `n${id}_first`;
+/** Name of the extra output holding batch norm node `id`'s per-channel batch variance ([C]). */
+export const bnVarianceName = (id: number): string => `n${id}_bn_var`;
+
+/** Names of the extra outputs holding node `id`'s channel moments over (N, H, W): Σ x xᵀ ([C, C]) and Σ x ([C]). */
+export const gramName = (id: number): string => `n${id}_gram`;
+export const channelSumName = (id: number): string => `n${id}_chsum`;
+
+/**
+ * Outputs beyond whole node tensors, computed inside the model so that only small tensors
+ * cross into JavaScript: the first image of a node (MeCo reads one image of every layer) and
+ * the batch variance a batch norm node normalises with (Zen-score's BN scaling term).
+ */
+export interface ExtraOutputs {
+  readonly firstImage?: readonly number[];
+  /** How many leading images firstImage outputs hold (default 1): [k, C, H, W]. */
+  readonly firstImages?: number;
+  readonly bnVariance?: readonly number[];
+  /** Nodes whose channel moments (gramName, channelSumName) are output: AZ-NAS's covariances. */
+  readonly moments?: readonly number[];
+}
 
 function attr(name: string, value: number | number[], float = false): IAttributeProto {
   const A = onnx.AttributeProto.AttributeType;
@@ -31,20 +53,35 @@ function int64Tensor(name: string, values: number[]): ITensorProto {
   return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) };
 }
 
-function valueInfo(name: string, c: number, h: number, w: number): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, c: number, h: number, w: number, batch?: number): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: [{ dimParam: 'batch' }, { dimValue: c }, { dimValue: h }, { dimValue: w }] },
+        shape: { dim: [batch === undefined ? { dimParam: 'batch' } : { dimValue: batch }, { dimValue: c }, { dimValue: h }, { dimValue: w }] },
       },
     },
   };
 }
 
+function matrixInfo(name: string, rows: number, cols: number): onnxProto.onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: rows }, { dimValue: cols }] } } } };
+}
+
+function vectorInfo(name: string, n: number): onnxProto.onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: n }] } } } };
+}
+
 /** The serialised ModelProto computing the given output nodes (only their ancestors are lowered). */
-export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly number[]): Uint8Array {
+export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly number[], extra: ExtraOutputs = {}): Uint8Array {
+  const first = extra.firstImage ?? [];
+  const variance = extra.bnVariance ?? [];
+  for (const id of variance) {
+    if (graph.nodes[id]?.op.kind !== 'batchnorm') throw new RangeError(`bnVariance: node ${id} is not a batch norm node`);
+  }
+  const moments = extra.moments ?? [];
+  const computed = [...outputs, ...first, ...variance, ...moments];
   const nodes: INodeProto[] = [];
   const init: ITensorProto[] = [];
   const name = (id: number): string => (id === 0 ? INPUT_NAME : outputName(id));
@@ -52,12 +89,12 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
     const outs = Array.isArray(output) ? output : [output];
     nodes.push({ opType, input, output: outs, name: `${outs[0]}_${opType}_${nodes.length}`, attribute });
   };
-  const ops = ancestors(graph, outputs).map((id) => graph.nodes[id].op.kind);
+  const ops = ancestors(graph, computed).map((id) => graph.nodes[id].op.kind);
   // Shared constants, only when used (ONNX Runtime warns about unused initializers).
   if (ops.includes('batchnorm')) init.push(int64Tensor('shape_c', [-1]));
   if (ops.includes('zero')) init.push(floatTensor('zero', [], new Float32Array([0])));
 
-  for (const id of ancestors(graph, outputs)) {
+  for (const id of ancestors(graph, computed)) {
     if (id === 0) continue;
     const node = graph.nodes[id];
     const ins = node.inputs.map(name);
@@ -65,6 +102,22 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
     lowerNode(node, ins, out, graph, weights, add, init);
   }
   if (outputs.includes(0)) add('Identity', [INPUT_NAME], outputName(0));
+  if (first.length > 0) {
+    init.push(int64Tensor('first_starts', [0]), int64Tensor('first_ends', [extra.firstImages ?? 1]), int64Tensor('first_axes', [0]));
+    for (const id of first) add('Slice', [name(id), 'first_starts', 'first_ends', 'first_axes'], firstImageName(id));
+  }
+  if (moments.length > 0) {
+    init.push(int64Tensor('moments_shape', [0, -1]), int64Tensor('moments_axes', [1]));
+    for (const id of moments) {
+      const t = `${name(id)}_mom`;
+      // [N, C, H, W] -> [C, N·H·W]; Reshape's 0 keeps the channel dimension.
+      add('Transpose', [name(id)], `${t}_cn`, [attr('perm', [1, 0, 2, 3])]);
+      add('Reshape', [`${t}_cn`, 'moments_shape'], `${t}_x`);
+      add('Transpose', [`${t}_x`], `${t}_xt`, [attr('perm', [1, 0])]);
+      add('MatMul', [`${t}_x`, `${t}_xt`], gramName(id));
+      add('ReduceSum', [`${t}_x`, 'moments_axes'], channelSumName(id), [attr('keepdims', 0)]);
+    }
+  }
 
   const inShape = graph.inputShape;
   const model = onnx.ModelProto.create({
@@ -76,10 +129,21 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
       node: nodes,
       initializer: init,
       input: [valueInfo(INPUT_NAME, inShape.c, inShape.h, inShape.w)],
-      output: outputs.map((o) => {
-        const s = graph.nodes[o].shape;
-        return valueInfo(outputName(o), s.c, s.h, s.w);
-      }),
+      output: [
+        ...outputs.map((o) => {
+          const s = graph.nodes[o].shape;
+          return valueInfo(outputName(o), s.c, s.h, s.w);
+        }),
+        ...first.map((o) => {
+          const s = graph.nodes[o].shape;
+          return valueInfo(firstImageName(o), s.c, s.h, s.w, extra.firstImages ?? 1);
+        }),
+        ...variance.map((o) => vectorInfo(bnVarianceName(o), graph.nodes[o].shape.c)),
+        ...moments.flatMap((o) => {
+          const c = graph.nodes[o].shape.c;
+          return [matrixInfo(gramName(o), c, c), vectorInfo(channelSumName(o), c)];
+        }),
+      ],
     },
   });
   return onnx.ModelProto.encode(model).finish();

@@ -1,5 +1,5 @@
-// The TensorFlow.js executor: interprets the IR node by node with tfjs ops (NHWC inside,
-// NCHW at the boundary, like the ONNX executor). Backend: tfjs-node-gpu, else tfjs-node
+// The TensorFlow.js inference engine: interprets the IR node by node with tfjs ops (NHWC inside,
+// NCHW at the boundary, like the ONNX engine). Backend: tfjs-node-gpu, else tfjs-node
 // (both optional native packages), else WASM (XNNPACK, one thread), else plain JS.
 // Padding is always explicit (a pad, then a `valid` op) so every backend computes the same
 // thing, whatever its own convention for padded pooling.
@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Graph, Node } from '../../../search/ir.js';
-import { ancestors, BN_EPSILON, type Engine, type NetworkRunner } from '../backend.js';
+import { ancestors, BN_EPSILON, type InferenceEngine, type NetworkRunner } from '../backend.js';
 import type { Weights } from '../weights.js';
 
 let chosen: Promise<string> | undefined;
@@ -38,7 +38,7 @@ export function initBackend(): Promise<string> {
   return chosen;
 }
 
-export class TfjsEngine implements Engine {
+export class TfjsEngine implements InferenceEngine {
   readonly name = 'tfjs' as const;
   private constructor(readonly backend: string) {}
 

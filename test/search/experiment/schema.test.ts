@@ -18,12 +18,18 @@ const NO_DEFAULT = [
   'algorithm.referencePoint.error',
   'algorithm.referencePoint.params',
   'algorithm.referencePoint.flops',
+  // Absent = resolved where the evaluation runs: the pod mount, or the user cache under rwenas run.
+  'evaluation.dataset.source',
+  'evaluation.dataset.path',
+  // Absent = the NAS-Bench-201 table shipped in data/.
+  'evaluation.table.path',
 ];
 
 function schemaFields(node: SchemaNode, prefix = ''): [string, SchemaNode][] {
   return Object.entries(node.properties ?? {}).flatMap(([k, child]) => {
     const path = prefix ? `${prefix}.${k}` : k;
-    return [[path, child] as [string, SchemaNode], ...(child['x-kubernetes-preserve-unknown-fields'] ? [] : schemaFields(child, path))];
+    // The pod template's fields have no defaults (absent = the pod's own); template.ts documents them.
+    return [[path, child] as [string, SchemaNode], ...(child['x-kubernetes-preserve-unknown-fields'] || path === 'execution.template' ? [] : schemaFields(child, path))];
   });
 }
 
@@ -72,11 +78,12 @@ test('the schema is structural JSON: every CEL rule has a TypeScript twin, no fu
   assert.deepEqual(json, SPEC_SCHEMA);
   const rules = JSON.stringify(SPEC_SCHEMA).match(/"rule":/g) ?? [];
   assert.equal(rules.length, RULE_CHECKS.size);
-  const allowed = new Set(['type', 'description', 'properties', 'required', 'items', 'default', 'enum', 'minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-list-type', 'x-kubernetes-validations']);
+  const allowed = new Set(['type', 'description', 'properties', 'required', 'items', 'default', 'enum', 'minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'maxLength', 'maxProperties', 'pattern', 'additionalProperties', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-list-type', 'x-kubernetes-validations']);
   const walk = (n: SchemaNode): void => {
     for (const k of Object.keys(n)) assert.ok(allowed.has(k), `unexpected schema keyword ${k}`);
     Object.values(n.properties ?? {}).forEach(walk);
     if (n.items) walk(n.items);
+    if (n.additionalProperties) walk(n.additionalProperties);
   };
   walk(SPEC_SCHEMA);
 });

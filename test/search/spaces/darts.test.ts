@@ -137,3 +137,21 @@ test('NAS-Bench-301 params and FLOPs: 32 channels, 8 cells, non-affine cell batc
   }
   t.diagnostic(`max relative error over ${rows.length}: params ${worstParams.toExponential(2)}, flops ${worstFlops.toExponential(2)}, flops with NB301's pooling convention ${worstExplained.toExponential(2)}`);
 });
+
+// Issue 10 item 4: a genotype JSON nested 10,000 deep made the second parse in one process
+// abort V8 (RegExpCompiler allocation failure, exit 134) when the yaml package read it.
+test('a genotype nested 10,000 deep is refused, twice in one process, without a crash', () => {
+  const hostile = `{"normal":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+  for (let round = 0; round < 2; round++) {
+    assert.throws(
+      () => parseDarts(hostile),
+      (e: unknown) => e instanceof GenomeError && e.position === 10 && /normal: a list of 8 \[op, input\] pairs, got \[\[\[\[\.\.\.\]\]\]\]/.test(e.message),
+    );
+  }
+});
+
+test('a genotype that repeats a field is refused at the repetition (JSON.parse would keep the last)', () => {
+  const json = JSON.stringify(DARTS_V2);
+  const twice = json.replace('{', `{"reduce":${JSON.stringify(DARTS_V2.normal)},`);
+  assert.throws(() => parseDarts(twice), (e: unknown) => e instanceof GenomeError && e.position === twice.lastIndexOf('"reduce"') && /each field once, got "reduce" again/.test(e.message));
+});

@@ -112,3 +112,11 @@ test('the largest subnet has OFA MobileNetV3 (w1.0) supernet size, 7.7M params a
 test('make_divisible as OFA rounds', () => {
   assert.deepEqual([12, 20, 40, 56, 80, 480, 640, 28.8, 4].map((v) => makeDivisible(v)), [16, 24, 40, 56, 80, 480, 640, 32, 8]);
 });
+
+// Issue 10 item 4: the yaml package aborted V8 on deeply nested JSON; JSON.parse does not.
+test('an OFA arch JSON nested 10,000 deep is refused, twice in one process, without a crash', () => {
+  const hostile = `{"ks":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+  for (let round = 0; round < 2; round++) {
+    assert.throws(() => parseMbv3(hostile), (e: unknown) => e instanceof GenomeError && e.position === 6 && /ks: a list of 20 numbers, got \[\[\[\[\.\.\.\]\]\]\]/.test(e.message));
+  }
+});

@@ -1,0 +1,129 @@
+// `npm run bench:e2e [-- options]`: the search judged by ground truth. Runs `rwenas run` (the
+// CLI, black box) on NAS-Bench-201 with real CIFAR-10 evaluations, for each budget, search
+// configuration (algorithm:method) and seed, then scores the returned front (front.json) and
+// everything evaluated (trials.jsonl) by the true hypervolume (error = 100 − test_acc_200ep,
+// FLOPs from the counters, reference = true front's nadir + 10% of its range, as
+// bench/search.ts), as % of the true front's. Runs are kept under --out and skipped when
+// already complete, so an interrupted bench resumes. Figures are printed, never asserted.
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { dataDir } from './lib/groundtruth.js';
+import { loadTruth, trueHvPercent } from './lib/nb201-truth.js';
+
+const { values: args } = parseArgs({
+  options: {
+    budgets: { type: 'string', default: '220,1000' },
+    seeds: { type: 'string', default: '1,2,3,4,5' },
+    configs: { type: 'string', default: 'nsga2:zero-cost,random:zero-cost,nsga2:rwe,nsga2:table,random:table' },
+    out: { type: 'string', default: join('out', 'e2e') },
+    workers: { type: 'string', default: '2' },
+    data: { type: 'string' },
+    cifar10: { type: 'string' },
+    'report-only': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(`usage: npm run bench:e2e -- [--budgets 220,1000] [--seeds 1,2,3,4,5] [--configs ${args.configs}]
+  [--out DIR] [--workers N] [--data DIR] [--cifar10 DIR] [--report-only]
+Budgets: 220 = population 20 + 10 generations of 20; 1000 = population 50 + 19 generations of 50.`);
+  process.exit(0);
+}
+
+const root = new URL('..', import.meta.url).pathname;
+const SHAPES: Record<string, { populationSize: number; generations: number }> = {
+  '220': { populationSize: 20, generations: 10 },
+  '1000': { populationSize: 50, generations: 19 },
+};
+const budgets = args.budgets.split(',');
+for (const b of budgets) if (!SHAPES[b]) throw new Error(`--budgets: expected 220 and/or 1000, got ${b}`);
+const seeds = args.seeds.split(',').map(Number);
+const configs = args.configs.split(',').map((c) => {
+  const [algorithm, method] = c.split(':');
+  if (!['nsga2', 'random'].includes(algorithm) || !method) throw new Error(`--configs: expected algorithm:method, got ${c}`);
+  return { algorithm, method, label: `${algorithm === 'nsga2' ? 'NSGA-II' : 'random'} + ${method}` };
+});
+const tablePath = join(dataDir(args.data), 'nasbench201', 'nb201-cifar10.csv');
+const cifar10 = args.cifar10 ?? process.env.RWENAS_CIFAR10 ?? join(homedir(), '.cache', 'cifar10', 'cifar-10-batches-bin');
+const truth = loadTruth(tablePath);
+
+function manifest(budget: string, algorithm: string, method: string, seed: number): Record<string, unknown> {
+  const evaluation: Record<string, unknown> =
+    method === 'table'
+      ? { method, table: { path: tablePath } }
+      : method === 'rwe'
+        ? // As examples/nb201-rwe.yaml.
+          { method, dataset: { name: 'cifar10', source: 'path', path: cifar10 }, rwe: { trainSamples: 1000, validationSamples: 1000, features: 'all-stages' } }
+        : { method, dataset: { name: 'cifar10', source: 'path', path: cifar10 } };
+  return {
+    apiVersion: 'rwenas.dev/v1alpha1',
+    kind: 'NASExperiment',
+    metadata: { name: `e2e-${budget}-${algorithm}-${method}-${seed}`.replace(/[^a-z0-9-]/g, '-') },
+    spec: { searchSpace: { name: 'nb201' }, objectives: ['error', 'flops'], algorithm: { name: algorithm, ...SHAPES[budget], seed }, evaluation },
+  };
+}
+
+interface RunResult {
+  readonly front: number;
+  readonly evaluated: number;
+  readonly seconds: number;
+  readonly evaluations: number;
+}
+
+function run(budget: string, algorithm: string, method: string, seed: number): RunResult | undefined {
+  const dir = join(args.out, budget, `${algorithm}-${method}`, String(seed));
+  const done = join(dir, 'summary.json');
+  if (!existsSync(done)) {
+    if (args['report-only']) return undefined;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'manifest.yaml');
+    writeFileSync(file, stringify(manifest(budget, algorithm, method, seed)));
+    const t0 = performance.now();
+    process.stderr.write(`e2e: ${budget} evaluations, ${algorithm} + ${method}, seed ${seed} ...\n`);
+    // bin/rwenas runs the built dist/: `npm run bench:e2e` builds first. The run's log stays beside it.
+    const log = openSync(join(dir, 'run.log'), 'w');
+    try {
+      execFileSync(join(root, 'bin', 'rwenas'), ['run', file, '--out', join(dir, 'run'), '--log-format', 'json', '--workers', args.workers], { stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
+    writeFileSync(done, JSON.stringify({ seconds: (performance.now() - t0) / 1000 }) + '\n');
+  }
+  const seconds = (JSON.parse(readFileSync(done, 'utf8')) as { seconds: number }).seconds;
+  const front = (JSON.parse(readFileSync(join(dir, 'run', 'front.json'), 'utf8')) as { genome: string }[]).map((t) => t.genome);
+  const trials = readFileSync(join(dir, 'run', 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { genome: string; status: string });
+  const ok = trials.filter((t) => t.status === 'Succeeded').map((t) => t.genome);
+  return { front: trueHvPercent(truth, front), evaluated: trueHvPercent(truth, ok), seconds, evaluations: trials.length };
+}
+
+const summary = (xs: number[]) => (xs.length ? `${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})` : '–');
+const lines: string[] = [];
+for (const budget of budgets) {
+  lines.push(`\n### ${budget} evaluations (NAS-Bench-201, error vs FLOPs; true HV as % of the true front's, mean (min–max) over the seeds that ran)\n`);
+  lines.push('| search | seeds run | returned front | everything evaluated | minutes per run |');
+  lines.push('|---|---|---|---|---|');
+  for (const c of configs) {
+    const results: RunResult[] = [];
+    const ran: number[] = [];
+    for (const seed of seeds) {
+      try {
+        const r = run(budget, c.algorithm, c.method, seed);
+        if (r) {
+          results.push(r);
+          ran.push(seed);
+        }
+      } catch (err) {
+        process.stderr.write(`e2e: ${budget} ${c.label} seed ${seed} failed (log: ${join(args.out, budget, `${c.algorithm}-${c.method}`, String(seed), 'run.log')}): ${(err as Error).message}\n`);
+      }
+    }
+    lines.push(`| ${c.label} | ${ran.join(', ') || 'none'} | ${summary(results.map((r) => r.front))} | ${summary(results.map((r) => r.evaluated))} | ${results.length ? (results.reduce((a, r) => a + r.seconds, 0) / results.length / 60).toFixed(1) : '–'} |`);
+  }
+}
+console.log(lines.join('\n'));

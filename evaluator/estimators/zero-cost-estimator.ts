@@ -1,0 +1,74 @@
+// The `zero-cost` method: the forward-only proxies of the proxy network (NASWOT, SWAP, MeCo,
+// Zen-score, AZ-NAS expressivity/progressivity, on ONNX Runtime) and the final network's
+// params/FLOPs, combined by the space's calibration (calibration.ts) into one score; `error`
+// is that score mapped to an estimated test error in percent where the space has ground truth,
+// else (mobilenetv3) a ranking score 100 / (1 + e^score) that is not an error.
+import { genomeHash } from '../../search/hash.js';
+import type { ExperimentSpec } from '../../search/experiment/spec.js';
+import type { NetworkOptions, SearchSpace } from '../../search/space.js';
+import { resolveDataset } from '../data/download.js';
+import { OnnxEngine } from '../backends/onnx/backend.js';
+import type { EstimatorFactory } from './estimator.js';
+import { ZERO_COST_CALIBRATIONS, type ZeroCostCalibration } from './calibration.js';
+import { ForwardProxyProbe } from './proxies/forward.js';
+import { combinationScore, estimatedError } from './zero-cost.js';
+
+/** The calibration for an experiment, or an error naming the field that rules it out. */
+export function zeroCostCalibrationFor(spec: ExperimentSpec, space: SearchSpace): ZeroCostCalibration {
+  const cal = ZERO_COST_CALIBRATIONS[space.name];
+  if (!cal) {
+    throw new Error(`spec.evaluation.method: zero-cost has no calibration for search space ${space.name} (calibrated: ${Object.keys(ZERO_COST_CALIBRATIONS).join(', ')}); use naswot or rwe`);
+  }
+  const proxy = { ...space.defaults.proxy, ...definedOnly(spec.searchSpace.proxy) };
+  for (const key of ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const) {
+    if (proxy[key] !== cal.proxy[key]) {
+      throw new Error(
+        `spec.searchSpace.proxy.${key}: zero-cost on ${space.name} is calibrated for a proxy with ${key} ${cal.proxy[key]}, got ${proxy[key]} ` +
+          '(the proxies of other sizes are on other scales); remove the override or use naswot or rwe',
+      );
+    }
+  }
+  if (spec.evaluation.engine === 'tfjs') {
+    throw new Error('spec.evaluation.engine: zero-cost runs its forward proxies on ONNX Runtime (it was calibrated there); use auto or onnx');
+  }
+  return cal;
+}
+
+function definedOnly(o: NetworkOptions): NetworkOptions {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** 100 / (1 + e^score): a bounded, strictly decreasing ranking score for spaces without ground truth. */
+export function rankingScore(score: number): number {
+  return 100 / (1 + Math.exp(score));
+}
+
+export function zeroCost(): EstimatorFactory {
+  return async (spec, space, options) => {
+    const cal = zeroCostCalibrationFor(spec, space);
+    if (options.engine === 'tfjs') throw new Error('--engine tfjs: zero-cost runs on ONNX Runtime; use auto or onnx');
+    const engine = await OnnxEngine.create({ threads: options.threads ?? spec.evaluation.threads });
+    const probe = ForwardProxyProbe.create({ dataset: await resolveDataset(spec.evaluation.dataset), seed: spec.algorithm.seed, batch: cal.batch, engine });
+    return {
+      estimate: async (genome, canonical, { params, flops }) => {
+        const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));
+        // A non-finite term (NASWOT's singular kernel on a degenerate cell) throws: that trial fails with the reason.
+        const score = combinationScore(cal.terms, { ...m.scores, params, flops });
+        const error = cal.error ? estimatedError(cal.error, score) : rankingScore(score);
+        return {
+          error,
+          stats: {
+            estimator: 'zero-cost',
+            engine: engine.name,
+            backend: engine.backend,
+            errorKind: cal.error ? 'estimated test error (%)' : 'ranking score (not an error)',
+            combinedScore: score,
+            proxies: m.scores,
+            images: cal.batch,
+            seconds: Math.round(m.seconds.total * 1000) / 1000,
+          },
+        };
+      },
+    };
+  };
+}
