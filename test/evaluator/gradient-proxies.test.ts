@@ -31,7 +31,9 @@ const darts = spaceByName('darts');
 test('gradient proxies: identical twice on real CIFAR-10, and from a second probe of the same seed', needsCifar(), async () => {
   const a = GradientProbe.create(cifar10Dir()!, 5, { batchSize: 16 });
   const first = await a.measureGenome(nb201, GOOD, GRADIENT_PROXIES);
+  const held = tf.memory().numTensors;
   const second = await a.measureGenome(nb201, GOOD, GRADIENT_PROXIES);
+  assert.equal(tf.memory().numTensors, held, 'a measurement leaves no tensors behind');
   const other = await GradientProbe.create(cifar10Dir()!, 5, { batchSize: 16 }).measureGenome(nb201, GOOD, GRADIENT_PROXIES);
   assert.deepEqual(second.scores, first.scores);
   assert.deepEqual(other.scores, first.scores);

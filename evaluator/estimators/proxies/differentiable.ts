@@ -41,8 +41,8 @@ export class DifferentiableNetwork {
       const lw = weights.get(node.id);
       if (!lw) continue;
       const values = opts.absolute ? lw.weight.map(Math.abs) : lw.weight;
-      const bias = lw.bias ? tf.variable(tf.tensor1d(opts.absolute ? lw.bias.map(Math.abs) : lw.bias)) : undefined;
-      layers.push({ node: node.id, weight: tf.variable(tfjsLayout(graph, node, values)), bias });
+      const bias = lw.bias ? variable(tf.tensor1d(opts.absolute ? lw.bias.map(Math.abs) : lw.bias)) : undefined;
+      layers.push({ node: node.id, weight: variable(tfjsLayout(graph, node, values)), bias });
     }
     return new DifferentiableNetwork(graph, layers, new Map(layers.map((l) => [l.node, l])));
   }
@@ -100,6 +100,13 @@ export class DifferentiableNetwork {
     const y = conv(ins[0], p!.weight as tf.Tensor4D);
     return p!.bias ? tf.add(y, p!.bias) : y;
   }
+}
+
+/** A variable holding `t`'s values; `t` is freed (tf.variable copies it). */
+function variable(t: tf.Tensor): tf.Variable {
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
 }
 
 /**
