@@ -87,7 +87,9 @@ test('the calibration refuses what it was not fitted for, naming the field', asy
   };
   await assert.rejects(Evaluator.create(bypass({ channels: 8 })), /spec\.searchSpace\.proxy\.channels: zero-cost on nb201 is calibrated for a proxy with channels 16, got 8/);
   await assert.rejects(Evaluator.create(bypass({ inputSize: 16 })), /spec\.searchSpace\.proxy\.inputSize/);
-  await assert.rejects(Evaluator.create(spec({ evaluation: { engine: 'tfjs' } })), /spec\.evaluation\.engine: zero-cost runs its forward proxies on ONNX Runtime/);
+  assert.throws(() => spec({ evaluation: { engine: 'tfjs' } }), /spec\.evaluation\.engine: zero-cost runs its forward proxies on ONNX Runtime/);
+  const onTfjs = { ...spec(), evaluation: { ...spec().evaluation, engine: 'tfjs' as const } };
+  await assert.rejects(Evaluator.create(onTfjs), /spec\.evaluation\.engine: zero-cost runs its forward proxies on ONNX Runtime/);
   await assert.rejects(Evaluator.create(spec(), { engine: 'tfjs' }), /--engine tfjs/);
 });
 
