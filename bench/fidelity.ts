@@ -183,6 +183,11 @@ function zeroCost(space: BenchSpace, bySample: BySample): Series[] {
   const tune = fitRuns(bySample, 'tune');
   if (tune.length === 0 || !tune[0].values.some((v) => v.naswot !== undefined)) return [];
   const fit = fitTerms(tune);
+  // Too few architectures (e.g. --limit 6) to z-score any feature: nothing to fit.
+  if (fit.terms.length === 0) {
+    console.error(`${space}: zero-cost fit: no feature has enough finite values on tune; skipped`);
+    return [];
+  }
   const pooled = tune.flatMap((r) => scoresOf(fit.terms, r.values).map((sc, i) => ({ sc, acc: r.accuracy[i], ok: Number.isFinite(safeScore(fit.terms, r.values[i])) })));
   const ok = pooled.filter((p) => p.ok);
   const map = fitErrorMap(ok.map((p) => p.sc), ok.map((p) => p.acc));

@@ -6,7 +6,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from 'winston';
-import { Kube } from './kube.js';
+import { Kube, NotLeading, StaleWrite } from './kube.js';
 import { LeaderElector } from './leader.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -116,6 +116,8 @@ export class Operator {
     this.kube = new Kube(kc);
     this.metrics = new Metrics(() => this.queue.depth);
     this.kube.onCall = (name) => this.metrics.apiCall(name);
+    // The write fence: reconcile writes go out only while this replica leads.
+    this.kube.mayWrite = () => this.leading;
     this.reconciler = new Reconciler(this.kube, this.metrics, this.log, { image: o.image, serviceAccount: o.evaluatorServiceAccount, jobTtlSeconds: o.jobTtlSeconds, identity: o.identity });
   }
 
@@ -235,6 +237,14 @@ export class Operator {
           if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
         }
       } catch (err) {
+        if (err instanceof StaleWrite || err instanceof NotLeading) {
+          // Not a failure of the reconcile: its view was old (the cache will deliver the newer
+          // object, which enqueues the key again) or this replica stopped leading.
+          result = 'conflict';
+          this.log.info('reconcile stopped', { experiment: key, reason: err.message });
+          if (err instanceof StaleWrite) this.queue.addRateLimited(key);
+          continue;
+        }
         result = 'error';
         this.metrics.reconcileErrors.inc({ namespace: ns, experiment: name });
         const retryMs = this.queue.backoff(this.queue.failuresOf(key));
@@ -284,6 +294,8 @@ export class Operator {
     if (this.resync) clearInterval(this.resync);
     this.queue.shutdown();
     await this.queue.drain(10_000);
+    // The fence closes before the lease is handed back: a reconcile still in flight after the
+    // drain stops at its next write instead of racing the next leader.
     this.leading = false;
     await this.elector?.stop();
     await Promise.all(this.informers.map((i) => i.informer.stop().catch(() => {})));

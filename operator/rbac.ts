@@ -22,7 +22,7 @@ export const API_CALLS = {
   watchTrials: { group: 'rwenas.dev', resource: 'nastrials', verb: 'watch', scope: 'cluster', why: 'informer' },
   createTrial: { group: 'rwenas.dev', resource: 'nastrials', verb: 'create', scope: 'cluster', why: 'one NASTrial per genome' },
   getTrial: { group: 'rwenas.dev', resource: 'nastrials', verb: 'get', scope: 'cluster', why: 'on a name conflict: adopt only the experiment\'s own NASTrial' },
-  patchTrial: { group: 'rwenas.dev', resource: 'nastrials', verb: 'patch', scope: 'cluster', why: 'restore the labels of an own NASTrial that lost them' },
+  patchTrial: { group: 'rwenas.dev', resource: 'nastrials', verb: 'patch', scope: 'cluster', why: 'restore the labels of an own NASTrial that lost them; label the whole Pareto front (rwenas.dev/front=true), as status.paretoFront is bounded' },
   patchTrialStatus: { group: 'rwenas.dev', resource: 'nastrials/status', verb: 'patch', scope: 'cluster', why: 'record results' },
   listJobs: { group: 'batch', resource: 'jobs', verb: 'list', scope: 'cluster', why: 'informer' },
   watchJobs: { group: 'batch', resource: 'jobs', verb: 'watch', scope: 'cluster', why: 'informer' },

@@ -13,20 +13,22 @@
 //  status   status, conditions and Events (operator/status.ts, pure), then metrics and the write.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { SearchEngine, type SearchSettings } from '../search/engine.js';
+import type { SearchEngine, SearchSettings } from '../search/engine.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
-import type { ObjectiveName, Objectives } from '../search/objectives.js';
-import { frontSummary, overFailureBudget, requiredObjectives, settingsKey, toResult } from '../search/study.js';
+import type { ObjectiveName } from '../search/objectives.js';
+import { frontSummary, overFailureBudget, requiredObjectives } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { harvest, type Harvest, type Harvested } from './harvest.js';
 import { buildJob, evaluatorServiceAccount, isJobsPod, jobCoordinates, sameEvaluator, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
-import { apiMessage, apiStatus, type Kube } from './kube.js';
+import { apiMessage, apiStatus, NotLeading, StaleWrite, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
 import { batches, trialName } from './naming.js';
 import { plan, type Plan } from './plan.js';
-import { changedFields, lockDigests, resolveSpec } from './spec.js';
-import { conflictStatus, engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
-import { API_VERSION, LABEL_EXPERIMENT, LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
+import { replay, type CachedEngine } from './replay.js';
+import { frontLabelChanges } from './front.js';
+import { changedFields, lockDigests, resolveSpec, settingsDigest } from './spec.js';
+import { conflictStatus, engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, settingsMismatchStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
+import { API_VERSION, LABEL_EXPERIMENT, LABEL_FRONT, LABEL_GENERATION, LABEL_MANAGED_BY, LABEL_SETTINGS, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
 
 export interface Snapshot {
   exp: ExperimentObject;
@@ -44,6 +46,8 @@ export interface ReconcileOptions {
   identity: string;
   /** How long a Complete Job may show no pod before its attempt counts as failed. */
   podGraceMs?: number;
+  /** Members of status.paretoFront at most (default FRONT_IN_STATUS). */
+  frontInStatus?: number;
 }
 
 export interface Outcome {
@@ -60,6 +64,8 @@ interface Pass extends StatusInput {
   readonly spec: ExperimentSpec;
   readonly settings: SearchSettings;
   readonly locked: Record<string, string>;
+  /** Stamped on the NASTrials this pass creates (LABEL_SETTINGS). */
+  readonly settingsDigest: string;
   readonly required: readonly ObjectiveName[];
   /** The experiment's NASTrials by name, updated as this pass writes them. */
   readonly trials: Map<string, TrialObject>;
@@ -111,7 +117,7 @@ const toIso = (d: Date | string | undefined): string | undefined => (d === undef
 
 export class Reconciler {
   /** Engines by experiment uid, with the settings they were built for (a cache: replay rebuilds them). */
-  private readonly engines = new Map<string, { key: string; engine: SearchEngine }>();
+  private readonly engines = new Map<string, CachedEngine>();
   /** ServiceAccounts and spec ConfigMaps (`namespace/name`) this process made or checked. */
   private readonly made = new Set<string>();
   /** When the last result of an experiment was recorded (for the generation-transition metric). */
@@ -148,11 +154,13 @@ export class Reconciler {
     try {
       // Replay first: a Job's trials are the current generation's batch as this operator plans
       // it, so the harvest needs the engine's candidates; then replay on over the new results.
-      engine = this.replay(pass);
+      engine = await this.replay(pass);
       harvested = harvest({ ...pass, batchTrials: this.batchTrials(pass, engine), now: Date.now(), podGraceMs: this.o.podGraceMs });
       await this.record(pass, harvested);
-      engine = this.replay(pass);
+      engine = await this.replay(pass);
     } catch (err) {
+      // A stale view or a lost lease is no fault of the engine: retried, never a Failed phase.
+      if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
       await this.writeStatus(pass.exp, withEvents(engineErrorStatus(pass, pass.locked, (err as Error).message), pass.events), pass.log);
       return {};
     }
@@ -170,14 +178,17 @@ export class Reconciler {
       await this.writeStatus(pass.exp, withEvents(conflictStatus(pass, pass.locked, err.message), pass.events), pass.log);
       return { requeueAfterMs: CONFLICT_RECHECK_MS };
     }
+    const summary = frontSummary(engine, pass.spec.objectives);
+    await this.labelFront(pass, summary.front.map((f) => trialName(pass.experiment, f.trial)));
     const update = experimentStatus({
       ...pass,
       stuck: [...blockedPods(pass), ...pass.refused],
+      frontInStatus: this.o.frontInStatus,
       trials: pass.trials.values(),
       generation: engine.generation,
       done: engine.done,
       candidates,
-      summary: frontSummary(engine, pass.spec.objectives),
+      summary,
       overBudget,
       activeJobs,
     });
@@ -205,6 +216,10 @@ export class Reconciler {
     if (changed.length > 0) return fixedFieldStatus(input, locked, changed);
     const uid = exp.metadata.uid ?? '';
     const owned = <T extends { metadata?: { ownerReferences?: { uid: string }[] } }>(o: T) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+    const ownTrials = snap.trials.filter(owned);
+    const settings = settingsDigest(locked);
+    const mismatched = ownTrials.filter((t) => t.metadata.labels?.[LABEL_SETTINGS] !== settings).map((t) => ({ name: t.metadata.name, stamp: t.metadata.labels?.[LABEL_SETTINGS] }));
+    if (mismatched.length > 0) return settingsMismatchStatus(input, settings, mismatched);
     const written = this.written.get(uid) ?? new Map<string, TrialObject>();
     this.written.set(uid, written);
     // Jobs count by controller owner uid and a name of the operator's pattern; pods by their
@@ -227,7 +242,8 @@ export class Reconciler {
       settings: resolved.settings,
       locked,
       required: requiredObjectives(resolved.spec),
-      trials: overlay(snap.trials.filter(owned), written),
+      settingsDigest: settings,
+      trials: overlay(ownTrials, written),
       jobs,
       podsByJob,
       written,
@@ -257,27 +273,20 @@ export class Reconciler {
     return (generation, batch) => (generation === engine.generation ? (groups[batch] ?? []) : []);
   }
 
-  /** The engine after replaying every generation whose trials are all final. */
-  private replay(pass: Pass): SearchEngine {
-    const key = settingsKey(pass.settings);
-    let cached = this.engines.get(pass.uid);
-    if (!cached || cached.key !== key) {
-      cached = { key, engine: SearchEngine.create(pass.settings) };
-      this.engines.set(pass.uid, cached);
-    }
-    const engine = cached.engine;
+  /** The engine after replaying every generation whose trials are all final (operator/replay.ts). */
+  private async replay(pass: Pass): Promise<SearchEngine> {
     try {
-      while (!engine.done) {
-        const asked = engine.ask();
-        const recorded = asked.map((c) => pass.trials.get(trialName(pass.experiment, c.trial)));
-        if (recorded.some((t) => !t || !isFinal(t))) break;
-        engine.tell(asked.map((c, i) => toResult(c.trial, recordedOutcome(recorded[i]!, c), pass.required)));
+      const { entry, rebuilt } = await replay(this.engines.get(pass.uid), pass);
+      this.engines.set(pass.uid, entry);
+      if (rebuilt) {
+        pass.log.warn('recorded results changed: the engine was rebuilt from them', { why: rebuilt });
+        pass.events.push({ type: 'Warning', reason: 'ResultsChanged', message: `${rebuilt}: the search was rebuilt from the recorded results, as after a restart`.slice(0, 1000) });
       }
+      return entry.engine;
     } catch (err) {
       this.engines.delete(pass.uid);
       throw err;
     }
-    return engine;
   }
 
   /**
@@ -336,6 +345,22 @@ export class Reconciler {
     return name;
   }
 
+  /** The whole front, as labels: rwenas.dev/front=true on its NASTrials and on no other. */
+  private async labelFront(pass: Pass, front: readonly string[]): Promise<void> {
+    const changes = frontLabelChanges(pass.trials.values(), new Set(front));
+    for (const group of batches(changes, 50)) {
+      await Promise.all(
+        group.map(async ({ name, onFront }) => {
+          try {
+            pass.trials.set(name, await this.kube.patchTrialLabels(pass.ns, name, { [LABEL_FRONT]: onFront ? 'true' : null }));
+          } catch (err) {
+            if (apiStatus(err) !== 404) throw err instanceof NotLeading ? err : new Error(`labelling NASTrial ${name}: ${apiMessage(err)}`);
+          }
+        }),
+      );
+    }
+  }
+
   /** The failure budget is spent: running Jobs are deleted (their results would not count). */
   private async stopJobs(pass: Pass): Promise<number> {
     for (const j of pass.jobs.filter((x) => jobState(x) === 'Active')) {
@@ -355,7 +380,7 @@ export class Reconciler {
       metadata: {
         name: trialName(pass.experiment, c.trial),
         namespace: pass.ns,
-        labels: { [LABEL_EXPERIMENT]: pass.experiment, [LABEL_GENERATION]: String(c.generation), [LABEL_MANAGED_BY]: MANAGED_BY },
+        labels: { [LABEL_EXPERIMENT]: pass.experiment, [LABEL_GENERATION]: String(c.generation), [LABEL_SETTINGS]: pass.settingsDigest, [LABEL_MANAGED_BY]: MANAGED_BY },
         ownerReferences: [ownerRef(pass.exp)],
       },
       spec: { experiment: pass.experiment, searchSpace: pass.spec.searchSpace.name, genome: c.genome, genomeHash: c.trial, generation: c.generation },
@@ -373,7 +398,10 @@ export class Reconciler {
       const owners = (found.metadata.ownerReferences ?? []).map((o) => `${o.kind} ${o.name} (uid ${o.uid})`).join(', ') || 'none';
       throw new ConflictError(`NASTrial ${trial.metadata.name} exists but is not this experiment's (owner: ${owners}; genome ${found.spec?.genome === c.genome ? 'the same' : 'another'}): delete it, or give the experiment another name`);
     }
-    const labels = trial.metadata.labels!;
+    const labels = { ...trial.metadata.labels! };
+    // A recorded result is never restamped as these settings' (one without our stamp may have
+    // been made under others): the next gate names it (SettingsMismatch) instead.
+    if (isFinal(found) && found.metadata.labels?.[LABEL_SETTINGS] !== pass.settingsDigest) delete labels[LABEL_SETTINGS];
     if (Object.entries(labels).some(([k, v]) => found.metadata.labels?.[k] !== v)) return this.kube.patchTrialLabels(pass.ns, trial.metadata.name, labels);
     return found;
   }
@@ -383,6 +411,7 @@ export class Reconciler {
     try {
       await this.kube.createJob(pass.ns, job);
     } catch (err) {
+      if (err instanceof NotLeading) throw err;
       const code = apiStatus(err);
       // Refused for good by quota, admission or validation: said in the status, tried again later.
       if (code === 403 || code === 422 || code === 400) {
@@ -431,8 +460,9 @@ export class Reconciler {
 
   private async patchTrial(ns: string, t: TrialObject, status: TrialStatus): Promise<TrialObject> {
     try {
-      return await this.kube.patchTrialStatus(ns, t.metadata.name, status);
+      return await this.kube.patchTrialStatus(ns, t.metadata.name, status, t.metadata.resourceVersion);
     } catch (err) {
+      if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
       throw new Error(`writing status of NASTrial ${t.metadata.name}: ${apiMessage(err)}`);
     }
   }
@@ -442,8 +472,9 @@ export class Reconciler {
     const patch = topLevelPatch(exp.status as Record<string, unknown> | undefined, update.status as Record<string, unknown>);
     if (Object.keys(patch).length > 0) {
       try {
-        await this.kube.patchExperimentStatus(ns, exp.metadata.name, patch);
+        await this.kube.patchExperimentStatus(ns, exp.metadata.name, patch, exp.metadata.resourceVersion);
       } catch (err) {
+        if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
         throw new Error(`writing status of NASExperiment ${exp.metadata.name}: ${apiMessage(err)}`);
       }
     }
@@ -486,10 +517,4 @@ function overlay(trials: readonly TrialObject[], written: Map<string, TrialObjec
     else if (cached) written.delete(n); // the cache has caught up
   }
   return byName;
-}
-
-/** A final NASTrial's result as the engine takes it; its genome must be the candidate's (else two hashes share a prefix). */
-function recordedOutcome(t: TrialObject, c: Candidate): { status: 'Succeeded' | 'Failed'; objectives: Objectives; reason: string } {
-  if (t.spec.genome !== c.genome) throw new Error(`NASTrial ${t.metadata.name} holds genome ${t.spec.genome}, not ${c.genome} (hash prefix collision)`);
-  return { status: t.status!.phase === 'Succeeded' ? 'Succeeded' : 'Failed', objectives: t.status?.objectives ?? {}, reason: t.status?.reason ?? 'Failed' };
 }

@@ -5,8 +5,9 @@ import { canonicalJson } from '../search/engine-state.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import { generationHistory, type FrontSummary, type GenerationRecord } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
+import { boundedFront } from './front.js';
 import { trialName } from './naming.js';
-import { isFinal, MAX_STATUS_HISTORY, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
+import { isFinal, LABEL_EXPERIMENT, LABEL_SETTINGS, MAX_STATUS_HISTORY, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
 
 export interface Event {
   type: 'Normal' | 'Warning';
@@ -104,6 +105,26 @@ export function fixedFieldStatus(input: StatusInput, locked: Record<string, stri
   return { status: { ...old, observedGeneration: observed, lockedSpec: locked, conditions: mergeConditions(old.conditions, conditions, observed, now) }, events };
 }
 
+/**
+ * NASTrials of the experiment were made under other settings (their stamp differs from the
+ * spec in force, e.g. a fixed field changed after the status was lost): their results are
+ * not used, and the experiment halts (phase kept) until the spec matches them again or they
+ * are deleted.
+ */
+export function settingsMismatchStatus(input: StatusInput, digest: string, mismatched: readonly { name: string; stamp: string | undefined }[]): StatusUpdate {
+  const { old, observed, now } = input;
+  const first = mismatched[0];
+  const message = `${mismatched.length} NASTrial(s) were made under other settings than the spec in force (settings ${digest}), e.g. ${first.name} (${first.stamp ? `settings ${first.stamp}` : 'no settings stamp'}): their results are not used. Revert the spec to the settings they were made under, or delete them (kubectl delete nastrials -l '${LABEL_EXPERIMENT}=${input.experiment},${LABEL_SETTINGS}!=${digest}') to evaluate those genomes again.`;
+  const conditions: ConditionInput[] = [
+    SPEC_VALID,
+    { type: 'SpecAccepted', status: 'False', reason: 'SettingsMismatch', message },
+    { type: 'Progressing', status: 'False', reason: 'SettingsMismatch', message: 'halted until every NASTrial matches the settings in force' },
+  ];
+  const events: Event[] = condition(old, 'SpecAccepted')?.reason !== 'SettingsMismatch' ? [{ type: 'Warning', reason: 'SettingsMismatch', message: message.slice(0, 1000) }] : [];
+  // The lock is left as it was: settings that contradict the record are not locked in.
+  return { status: { ...old, observedGeneration: observed, conditions: mergeConditions(old.conditions, conditions, observed, now) }, events };
+}
+
 /** The engine refused the spec or the recorded results: phase Failed. */
 export function engineErrorStatus(input: StatusInput, locked: Record<string, string>, error: string): StatusUpdate {
   const { old, observed, now } = input;
@@ -140,6 +161,8 @@ export interface ProgressInput extends StatusInput {
   readonly activeJobs: number;
   /** Why evaluations do not start, one line each (pods waiting or unschedulable, Jobs refused). */
   readonly stuck?: readonly string[];
+  /** Members of status.paretoFront at most (operator/front.ts; the whole front is labelled). */
+  readonly frontInStatus?: number;
 }
 
 /** The status of a valid, accepted experiment: phase, counts, front, conditions and Events. */
@@ -167,7 +190,7 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
     hypervolume: summary.hypervolume,
     ...(summary.referencePoint ? { referencePoint: summary.referencePoint } : {}),
     frontSize: summary.front.length,
-    paretoFront: summary.front.map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
+    paretoFront: boundedFront(summary.front, spec.objectives, input.frontInStatus).map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
     history: progressHistory(trials.values(), spec, summary),
     lockedSpec: input.locked,
     startTime: old.startTime ?? now,

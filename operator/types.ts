@@ -21,6 +21,10 @@ export const LABEL_EXPERIMENT = 'rwenas.dev/experiment';
 export const LABEL_GENERATION = 'rwenas.dev/generation';
 export const LABEL_BATCH = 'rwenas.dev/batch';
 export const LABEL_ATTEMPT = 'rwenas.dev/attempt';
+/** On NASTrials: a digest of the settings that produced the trial (operator/spec.ts settingsDigest). */
+export const LABEL_SETTINGS = 'rwenas.dev/settings';
+/** On NASTrials: `true` while the trial is on the experiment's Pareto front (operator/front.ts). */
+export const LABEL_FRONT = 'rwenas.dev/front';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'rwenas-operator';
 /** On Jobs: the trial names of the batch, comma-separated, in batch order. */

@@ -26,6 +26,7 @@ import { readManifest } from '../manifest.js';
 import { RunDir } from '../outputs.js';
 import { planResume } from '../resume.js';
 import type { LogFormat, Progress } from '../progress.js';
+import { errorIsRankingScore, RANKING_SCORE } from '../../evaluator/estimators/zero-cost-estimator.js';
 
 interface RunOptions {
   out?: string;
@@ -210,7 +211,9 @@ async function writeResults(run: Run, engine: SearchEngine, incomplete?: string)
   const history = engine.history();
   const unmet = unmetConstraints(history, spec.constraints);
   for (const u of unmet) run.log.warn('infeasible constraint', { constraint: u.field, detail: u.message });
-  out.writeJson('front.json', summary.front);
+  // Under zero-cost on a space without ground truth, `error` is a ranking score: each entry says so.
+  const ranking = errorIsRankingScore(spec);
+  out.writeJson('front.json', ranking ? summary.front.map((f) => ({ ...f, errorKind: RANKING_SCORE })) : summary.front);
   out.writeJson('summary.json', {
     experiment: manifest.metadata.name,
     space: spec.searchSpace.name,
@@ -235,7 +238,7 @@ async function writeResults(run: Run, engine: SearchEngine, incomplete?: string)
     history: generationHistory(history, spec.objectives, spec.constraints, engine.referencePoint()),
   });
   const { paretoSvg } = await import('../plot.js');
-  const title = `${manifest.metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}${incomplete !== undefined ? ' (incomplete)' : ''}`;
+  const title = `${manifest.metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}${incomplete !== undefined ? ' (incomplete)' : ''}${ranking ? `; error is a ${RANKING_SCORE}` : ''}`;
   out.writeText('pareto.svg', await paretoSvg(title, spec.objectives, history, summary.front, summary.knee ?? undefined));
   if (incomplete !== undefined) return;
   const failed = history.filter((h) => h.status === 'Failed').length;

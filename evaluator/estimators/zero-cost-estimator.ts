@@ -38,6 +38,14 @@ function definedOnly(o: NetworkOptions): NetworkOptions {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
+/** What `error` means under zero-cost on a space without ground truth (mobilenetv3): said in front.json and pareto.svg. */
+export const RANKING_SCORE = 'ranking score (not an error)';
+
+/** Whether an experiment's `error` is a ranking score rather than an estimated error in percent. */
+export function errorIsRankingScore(spec: Pick<ExperimentSpec, 'evaluation' | 'searchSpace'>): boolean {
+  return spec.evaluation.method === 'zero-cost' && ZERO_COST_CALIBRATIONS[spec.searchSpace.name] !== undefined && !ZERO_COST_CALIBRATIONS[spec.searchSpace.name]!.error;
+}
+
 /** 100 / (1 + e^score): a bounded, strictly decreasing ranking score for spaces without ground truth. */
 export function rankingScore(score: number): number {
   return 100 / (1 + Math.exp(score));
@@ -52,7 +60,7 @@ export function zeroCost(): EstimatorFactory {
     return {
       estimate: async (genome, canonical, { params, flops }) => {
         const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));
-        // A non-finite term (NASWOT's singular kernel on a degenerate cell) throws: that trial fails with the reason.
+        // A degenerate cell (NASWOT's singular kernel) throws DegenerateNetworkError: the worst error.
         const score = combinationScore(cal.terms, { ...m.scores, params, flops });
         const error = cal.error ? estimatedError(cal.error, score) : rankingScore(score);
         return {
@@ -61,7 +69,7 @@ export function zeroCost(): EstimatorFactory {
             estimator: 'zero-cost',
             engine: engine.name,
             backend: engine.backend,
-            errorKind: cal.error ? 'estimated test error (%)' : 'ranking score (not an error)',
+            errorKind: cal.error ? 'estimated test error (%)' : RANKING_SCORE,
             combinedScore: score,
             proxies: m.scores,
             images: cal.batch,

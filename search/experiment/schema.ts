@@ -12,6 +12,7 @@ import { SPACES } from '../spaces/index.js';
 import { SPEC_DEFAULTS as D } from './defaults.js';
 import { int, isObj, num, obj, rule, str, type CelRule, type SchemaNode } from './schema-node.js';
 import { TEMPLATE_SCHEMA } from './template.js';
+import { fixedFieldRules } from './fixed.js';
 
 export { RULE_CHECKS, RULE_USES, type CelRule, type SchemaNode } from './schema-node.js';
 
@@ -185,7 +186,7 @@ const A = D.algorithm;
 const E = D.evaluation;
 const X = D.execution;
 
-export const SPEC_SCHEMA: SchemaNode = obj(
+export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
   'A multi-objective neural architecture search: what to search, what to minimise, how to search, how to evaluate a candidate, and where to run evaluations.',
   {
     searchSpace: obj(
@@ -346,4 +347,9 @@ export const SPEC_SCHEMA: SchemaNode = obj(
     suspend: { type: 'boolean', description: 'When true, no new evaluations start; false resumes.', default: D.suspend },
   },
   { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...CALIBRATED_PROXY_RULES, calibratedBatchFits, zeroCostOnOnnx] },
-);
+));
+
+/** The spec with the transition rules that keep its fixed fields fixed (fixed.ts). */
+function withFixedFields(spec: SchemaNode): SchemaNode {
+  return { ...spec, 'x-kubernetes-validations': [...(spec['x-kubernetes-validations'] ?? []), ...fixedFieldRules(spec)] };
+}

@@ -2,6 +2,7 @@
 // the refusals of what its calibration was not fitted for, and real evaluations on CIFAR-10.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DegenerateNetworkError } from '../../evaluator/degenerate.js';
 import { ZERO_COST_CALIBRATIONS } from '../../evaluator/estimators/calibration.js';
 import { combinationScore, estimatedError, FEATURES, type Term } from '../../evaluator/estimators/zero-cost.js';
 import { rankingScore } from '../../evaluator/estimators/zero-cost-estimator.js';
@@ -63,7 +64,9 @@ test('the score is the z-scored weighted sum and the error map is strictly decre
   assert.ok(Math.abs(combinationScore(terms, { swap: 100, meco: 1 })) < 1e-12);
   assert.ok(Math.abs(combinationScore(terms, { swap: 100 * Math.exp(2), meco: 2 }) - 1.5) < 1e-12);
   assert.throws(() => combinationScore(terms, { swap: 100 }), /proxy meco was not measured/);
-  assert.throws(() => combinationScore(terms, { swap: 0, meco: 1 }), /proxy swap is not finite/);
+  // An infinite term is a degenerate network (recorded with the worst error); NaN is a failure.
+  assert.throws(() => combinationScore(terms, { swap: 0, meco: 1 }), (e: Error) => e instanceof DegenerateNetworkError && /proxy swap is not finite/.test(e.message));
+  assert.throws(() => combinationScore(terms, { swap: 100, meco: NaN }), (e: Error) => !(e instanceof DegenerateNetworkError) && /proxy meco is not finite/.test(e.message));
   const map = ZERO_COST_CALIBRATIONS.nb201!.error!;
   const scores = [-50, -5, -1, 0, 1, 5, 50];
   const errors = scores.map((s) => estimatedError(map, s));
@@ -75,8 +78,15 @@ test('the score is the z-scored weighted sum and the error map is strictly decre
 });
 
 test('the calibration refuses what it was not fitted for, naming the field', async () => {
-  await assert.rejects(Evaluator.create(spec({ searchSpace: { proxy: { channels: 8 } } })), /spec\.searchSpace\.proxy\.channels: zero-cost on nb201 is calibrated for a proxy with channels 16, got 8/);
-  await assert.rejects(Evaluator.create(spec({ searchSpace: { proxy: { inputSize: 16 } } })), /spec\.searchSpace\.proxy\.inputSize/);
+  // The manifest refuses a proxy override first (the CRD's rule says the same)...
+  assert.throws(() => spec({ searchSpace: { proxy: { channels: 8 } } }), /spec\.searchSpace\.proxy\.channels: naswot\+params and zero-cost are calibrated/);
+  // ...and the evaluator again, for a spec built without the manifest's checks.
+  const bypass = (proxy: Record<string, number>): ExperimentSpec => {
+    const s = spec({ searchSpace: { proxy }, evaluation: { method: 'naswot' } });
+    return { ...s, evaluation: { ...s.evaluation, method: 'zero-cost' } };
+  };
+  await assert.rejects(Evaluator.create(bypass({ channels: 8 })), /spec\.searchSpace\.proxy\.channels: zero-cost on nb201 is calibrated for a proxy with channels 16, got 8/);
+  await assert.rejects(Evaluator.create(bypass({ inputSize: 16 })), /spec\.searchSpace\.proxy\.inputSize/);
   await assert.rejects(Evaluator.create(spec({ evaluation: { engine: 'tfjs' } })), /spec\.evaluation\.engine: zero-cost runs its forward proxies on ONNX Runtime/);
   await assert.rejects(Evaluator.create(spec(), { engine: 'tfjs' }), /--engine tfjs/);
 });
@@ -103,4 +113,34 @@ test('zero-cost ranks a strong NB201 cell ahead of degenerate ones, on two seeds
       assert.ok(good.objectives.error! < bad.objectives.error!, `seed ${seed}: ${good.objectives.error} vs ${bad.genome} ${bad.objectives.error}`);
     }
   }
+});
+
+test('on mobilenetv3 (no ground truth) the error is a ranking score, and says so', needsCifar(), async () => {
+  const { mobilenetv3 } = await import('../../search/spaces/mobilenetv3.js');
+  const { Rng } = await import('../../search/random.js');
+  const genome = mobilenetv3.serialize(mobilenetv3.sample(Rng.seeded(7)));
+  const [r] = await evaluate(spec({}, 'mobilenetv3'), [genome]);
+  assert.equal(r.status, 'Succeeded', r.reason);
+  const stats = r.stats as { errorKind: string; combinedScore: number };
+  assert.equal(stats.errorKind, 'ranking score (not an error)');
+  assert.equal(r.objectives.error, rankingScore(stats.combinedScore));
+});
+
+test('rwenas run on mobilenetv3 says in front.json and pareto.svg that error is a ranking score', needsCifar(), async () => {
+  const { rwenas, tempDir } = await import('../cli/helpers.js');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = tempDir();
+  const manifest = join(dir, 'm.yaml');
+  writeFileSync(
+    manifest,
+    `apiVersion: rwenas.dev/v1alpha1\nkind: NASExperiment\nmetadata: {name: mbv3-zc}\nspec:\n  searchSpace: {name: mobilenetv3}\n  objectives: [error, flops]\n` +
+      `  algorithm: {name: nsga2, populationSize: 4, generations: 0, seed: 1}\n  evaluation: {method: zero-cost, threads: 1, dataset: {path: ${cifar10Dir()}}}\n`,
+  );
+  const out = join(dir, 'out');
+  const r = rwenas(['run', manifest, '--out', out, '--log-format', 'json', '--workers', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const front = JSON.parse(readFileSync(join(out, 'front.json'), 'utf8')) as { errorKind?: string }[];
+  assert.ok(front.length > 0 && front.every((f) => f.errorKind === 'ranking score (not an error)'), JSON.stringify(front));
+  assert.match(readFileSync(join(out, 'pareto.svg'), 'utf8'), /error is a ranking score \(not an error\)/);
 });

@@ -149,7 +149,7 @@ test('a genome longer than 4096 characters is refused by maxLength, and not pars
 });
 
 // Issue 13 item 4: what `run` refuses at start-up, validate refuses first, naming the field.
-test('size fields a space does not use, and proxy overrides under naswot+params, are refused', () => {
+test('size fields a space does not use, and proxy overrides under naswot+params or zero-cost (the default), are refused', () => {
   const space = (name: string, rest: string) => base(rest).replace('    name: nb201\n', `    name: ${name}\n`);
   assert.deepEqual(problems(space('mobilenetv3', '  evaluation: {method: naswot}\n').replace('  searchSpace:\n', '  searchSpace:\n    final: {channels: 32}\n')), [
     'spec.searchSpace.final.channels: channels does not apply to mobilenetv3 (only its default 16 is accepted); remove it',
