@@ -74,6 +74,8 @@ interface Pass extends StatusInput {
   /** Final statuses this process wrote (see Reconciler.written). */
   readonly written: Map<string, TrialObject>;
   readonly events: Event[];
+  /** Jobs the API refused this pass (quota, admission), one line each. */
+  readonly refused: string[];
 }
 
 const isoNow = () => new Date().toISOString();
@@ -86,6 +88,21 @@ export const CREATE_CONCURRENCY = 16;
 async function inChunks<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+/** Why the pods of running Jobs do not run: waiting container reasons and unschedulable pods. */
+function blockedPods(pass: Pass): string[] {
+  const out: string[] = [];
+  for (const [job, pods] of pass.podsByJob) {
+    for (const p of pods) {
+      if (p.status?.phase !== 'Pending') continue;
+      const waiting = p.status.containerStatuses?.map((c) => c.state?.waiting).find((w) => w?.reason && w.reason !== 'ContainerCreating');
+      const unscheduled = p.status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+      const why = waiting ? `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` : unscheduled ? `${unscheduled.reason ?? 'Unschedulable'}: ${unscheduled.message ?? ''}` : undefined;
+      if (why) out.push(`Job ${job}: pod ${p.metadata?.name} ${why}`.slice(0, 300));
+    }
+  }
   return out;
 }
 
@@ -165,6 +182,7 @@ export class Reconciler {
     await this.labelFront(pass, summary.front.map((f) => trialName(pass.experiment, f.trial)));
     const update = experimentStatus({
       ...pass,
+      stuck: [...blockedPods(pass), ...pass.refused],
       frontInStatus: this.o.frontInStatus,
       trials: pass.trials.values(),
       generation: engine.generation,
@@ -230,6 +248,7 @@ export class Reconciler {
       podsByJob,
       written,
       events: [],
+      refused: [],
     };
   }
 
@@ -291,8 +310,9 @@ export class Reconciler {
     for (const t of madeTrials) pass.trials.set(t.metadata.name, t);
     const created = madeJobs.filter(Boolean).length;
     if (created > 0) this.metrics.jobsCreated.inc({ namespace: pass.ns, experiment: pass.experiment }, created);
-    await Promise.all(jobs.map(({ req, job }) => this.markRunning(pass, req.trials.map((t) => t.name), job, req.attempt)));
-    const activeJobs = pass.jobs.filter((j) => jobState(j) === 'Active').length + jobs.length;
+    // A refused Job (null) marks nothing Running: its batch is planned again.
+    await Promise.all(jobs.filter((_, i) => madeJobs[i] !== null).map(({ req, job }) => this.markRunning(pass, req.trials.map((t) => t.name), job, req.attempt)));
+    const activeJobs = pass.jobs.filter((j) => jobState(j) === 'Active').length + madeJobs.filter((m) => m !== null).length;
     if (created > 0) pass.log.info('created evaluator Jobs', { generation, jobs: created, activeJobs });
     return { activeJobs, more };
   }
@@ -386,13 +406,19 @@ export class Reconciler {
     return found;
   }
 
-  /** Creates a Job; false when it already existed (an earlier reconcile made it). */
-  private async createJob(pass: Pass, req: JobRequest, job: k8s.V1Job): Promise<boolean> {
+  /** true: created; false: it existed and is ours; null: refused by the API (quota, admission). */
+  private async createJob(pass: Pass, req: JobRequest, job: k8s.V1Job): Promise<boolean | null> {
     try {
       await this.kube.createJob(pass.ns, job);
     } catch (err) {
       if (err instanceof NotLeading) throw err;
-      if (apiStatus(err) !== 409) throw new Error(`creating Job ${job.metadata?.name}: ${apiMessage(err)}`);
+      const code = apiStatus(err);
+      // Refused for good by quota, admission or validation: said in the status, tried again later.
+      if (code === 403 || code === 422 || code === 400) {
+        pass.refused.push(`Job ${job.metadata?.name} refused by the API server (${code}): ${apiMessage(err)}`);
+        return null;
+      }
+      if (code !== 409) throw new Error(`creating Job ${job.metadata?.name}: ${apiMessage(err)}`);
       // Adopted only if this experiment controls it and it runs exactly the evaluator we built.
       const found = await this.kube.getJob(pass.ns, job.metadata!.name!);
       const controlled = (found.metadata?.ownerReferences ?? []).some((o) => o.uid === pass.uid && o.controller === true);

@@ -159,6 +159,8 @@ export interface ProgressInput extends StatusInput {
   /** `n trials failed, more than ...` once the failure budget is spent (search/study.ts). */
   readonly overBudget?: string;
   readonly activeJobs: number;
+  /** Why evaluations do not start, one line each (pods waiting or unschedulable, Jobs refused). */
+  readonly stuck?: readonly string[];
   /** Members of status.paretoFront at most (operator/front.ts; the whole front is labelled). */
   readonly frontInStatus?: number;
 }
@@ -171,6 +173,13 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
   const { phase, conditions } = phaseOf(input, trials, counts);
   // A conflict that is gone (the object was removed) is cleared.
   if (old.conditions?.some((c) => c.type === 'Conflict' && c.status === 'True')) conditions.push({ type: 'Conflict', status: 'False', reason: 'NoConflict', message: 'no object of another owner is in the way' });
+  // Pods that cannot start, and Jobs the API refused, are said where a user looks (not only
+  // "n Job(s) running"); spec.execution.timeoutSeconds ends such an attempt.
+  const stuck = input.stuck ?? [];
+  const wasStuck = old.conditions?.find((c) => c.type === 'EvaluationsBlocked');
+  const stuckMessage = stuck.slice(0, 5).join('; ').slice(0, 1000);
+  if (stuck.length > 0) conditions.push({ type: 'EvaluationsBlocked', status: 'True', reason: 'PodsNotRunning', message: stuckMessage });
+  else if (wasStuck?.status === 'True') conditions.push({ type: 'EvaluationsBlocked', status: 'False', reason: 'PodsRunning', message: 'evaluator pods start' });
   const status: ExperimentStatus = {
     phase,
     observedGeneration: observed,
@@ -189,6 +198,7 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
     conditions: mergeConditions(old.conditions, conditions, observed, now),
   };
   const events: Event[] = [];
+  if (stuck.length > 0 && (wasStuck?.status !== 'True' || wasStuck.message !== stuckMessage)) events.push({ type: 'Warning', reason: 'EvaluationsBlocked', message: stuckMessage });
   if (old.phase !== phase) {
     const warn = phase === 'Failed';
     const msg = conditions.find((c) => c.type === (warn ? 'Failed' : phase === 'Succeeded' ? 'Complete' : 'Progressing'))?.message ?? '';

@@ -159,4 +159,34 @@ describe('operator hardening on the test control plane', { skip }, () => {
     assert.ok(Math.max(...created) <= 100, `one reconcile created ${Math.max(...created)}`);
     assert.equal(created.reduce((a, b) => a + b, 0), 240);
   });
+
+  test('unschedulable pods and Jobs refused by quota show as an EvaluationsBlocked condition and Event', async () => {
+    const ns = await namespace('op-blocked');
+    const op = await startOperator(ns, { identity: 'blocked-0' });
+    operators.push(op);
+    const blocked = async (name: string, pattern: RegExp) => waitFor(`${name} blocked`, async () => {
+      const c = (await getJson(['nasexperiment', name, '-n', ns])).status?.conditions?.find((x: { type: string; status: string }) => x.type === 'EvaluationsBlocked' && x.status === 'True');
+      return c && pattern.test(c.message) ? c : undefined;
+    }, { timeoutMs: 60_000 });
+    // No node has this label: the scheduler leaves the pod Pending, Unschedulable.
+    const nowhere = tableExperiment('nowhere', { population: 4, generations: 0, trialsPerJob: 4 }) as { spec: { execution: { template: { spec: Record<string, unknown> } } } };
+    nowhere.spec.execution.template.spec.nodeSelector = { 'rwenas.dev/no-such-node': 'x' };
+    await applyManifest(ns, nowhere);
+    const c1 = await blocked('nowhere', /^Job nowhere-g0-b0-a0: pod nowhere-g0-b0-a0-\S+ Unschedulable: /);
+    assert.match(c1.message, /node\(s\) didn't match|didn't match Pod's node affinity\/selector/);
+    // A quota of no Jobs: the API server refuses the create.
+    await apply({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'no-jobs' }, spec: { hard: { 'count/jobs.batch': '1' } } }, ns);
+    await waitFor('the quota counted', async () => (await getJson(['resourcequota', 'no-jobs', '-n', ns])).status?.used?.['count/jobs.batch'] === '1', { timeoutMs: 30_000 });
+    await applyManifest(ns, tableExperiment('quota', { population: 4, generations: 0, trialsPerJob: 4 }));
+    const c2 = await blocked('quota', /^Job quota-g0-b0-a0 refused by the API server \(403\): .*exceeded quota: no-jobs/);
+    assert.ok(c2);
+    const events = JSON.parse(await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=EvaluationsBlocked', '-o', 'json'])).items;
+    assert.ok(events.length >= 2, 'an EvaluationsBlocked Event per experiment');
+    // Once the way is clear, the condition clears and the experiments finish.
+    await kubectlOk(['delete', 'nasexperiment', 'nowhere', '-n', ns, '--wait']);
+    await waitFor('the quota freed', async () => (await getJson(['resourcequota', 'no-jobs', '-n', ns])).status?.used?.['count/jobs.batch'] === '0', { timeoutMs: 60_000 });
+    const done = await waitPhase(ns, 'quota', ['Succeeded', 'Failed'], 120_000);
+    assert.equal(done.status.phase, 'Succeeded');
+    assert.equal(done.status.conditions.find((c: { type: string }) => c.type === 'EvaluationsBlocked').status, 'False');
+  });
 });
