@@ -11,6 +11,7 @@ import { OnnxEngine } from '../backends/onnx/backend.js';
 import type { EstimatorFactory } from './estimator.js';
 import { ZERO_COST_CALIBRATIONS, type ZeroCostCalibration } from './calibration.js';
 import { ForwardProxyProbe } from './proxies/forward.js';
+import { DegenerateNetworkError } from '../degenerate.js';
 import { combinationScore, estimatedError } from './zero-cost.js';
 
 /** The calibration for an experiment, or an error naming the field that rules it out. */
@@ -60,8 +61,15 @@ export function zeroCost(): EstimatorFactory {
     return {
       estimate: async (genome, canonical, { params, flops }) => {
         const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));
-        // A non-finite term (NASWOT's singular kernel on a degenerate cell) throws: that trial fails with the reason.
-        const score = combinationScore(cal.terms, { ...m.scores, params, flops });
+        // Images the network cannot tell apart (NASWOT's singular kernel, measured whether or not
+        // NASWOT is a term) or a non-finite term: a degenerate network, recorded with the worst error.
+        if (!Number.isFinite(m.scores.naswot)) throw new DegenerateNetworkError('NASWOT kernel is singular: images share identical ReLU codes (degenerate network)');
+        let score: number;
+        try {
+          score = combinationScore(cal.terms, { ...m.scores, params, flops });
+        } catch (err) {
+          throw new DegenerateNetworkError((err as Error).message);
+        }
         const error = cal.error ? estimatedError(cal.error, score) : rankingScore(score);
         return {
           error,
