@@ -33,6 +33,7 @@ COPY search ./search
 COPY evaluator ./evaluator
 COPY operator ./operator
 COPY cli ./cli
+COPY results ./results
 RUN npx tsc -p tsconfig.json
 
 # ---------------------------------------------------------------------------------------------

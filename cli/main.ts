@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   validate: async () => (await import('./commands/validate.js')).registerValidate,
   complexity: async () => (await import('./commands/complexity.js')).registerComplexity,
   evaluate: async () => (await import('./commands/evaluate.js')).registerEvaluate,
+  export: async () => (await import('./commands/export.js')).registerExport,
+  report: async () => (await import('./commands/report.js')).registerReport,
 };
 const asked = process.argv[2];
 for (const name of asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);

@@ -6,18 +6,19 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from 'winston';
-import { Kube } from './kube.js';
+import { Kube, NotLeading, StaleWrite } from './kube.js';
 import { LeaderElector } from './leader.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Reconciler } from './reconcile.js';
 import { LABEL_EXPERIMENT, type ExperimentObject, type TrialObject } from './types.js';
+import { uiRouter } from './ui.js';
 import { WorkQueue } from './workqueue.js';
 import { DEFAULT_EVALUATOR_IMAGE, DEFAULT_EVALUATOR_SERVICE_ACCOUNT } from './jobs.js';
 
 export interface OperatorOptions {
-  /** Watch one namespace; absent = all. */
-  namespace?: string;
+  /** Watch these namespaces (each with its own informers, so a Role per namespace suffices); empty = all. */
+  namespaces: readonly string[];
   metricsAddr: string;
   probeAddr: string;
   leaderElect: boolean;
@@ -30,12 +31,17 @@ export interface OperatorOptions {
   image: string;
   /** ServiceAccount of evaluator pods, created in each experiment namespace. */
   evaluatorServiceAccount: string;
+  /** Seconds finished evaluator Jobs are kept. */
+  jobTtlSeconds: number;
   workers: number;
   resyncMs: number;
+  /** Serve the read-only experiment pages (operator/ui.ts) on the metrics port. */
+  ui: boolean;
 }
 
 export function defaultOptions(): OperatorOptions {
   return {
+    namespaces: [],
     metricsAddr: ':8080',
     probeAddr: ':8081',
     leaderElect: false,
@@ -47,8 +53,10 @@ export function defaultOptions(): OperatorOptions {
     retryPeriodMs: 2_000,
     image: process.env.RWENAS_EVALUATOR_IMAGE ?? DEFAULT_EVALUATOR_IMAGE,
     evaluatorServiceAccount: DEFAULT_EVALUATOR_SERVICE_ACCOUNT,
+    jobTtlSeconds: 3600,
     workers: 4,
     resyncMs: 30_000,
+    ui: true,
   };
 }
 
@@ -61,6 +69,23 @@ export function parseAddr(addr: string): [string | undefined, number] {
   return [m[1] || undefined, Number(m[2])];
 }
 
+/** The caches of one kind over the watched namespaces: each object is in exactly one. */
+class Caches<T extends k8s.KubernetesObject> {
+  constructor(private readonly parts: readonly Informer<T>[]) {}
+
+  get(name: string, namespace: string): T | undefined {
+    for (const p of this.parts) {
+      const found = p.get(name, namespace);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  list(namespace?: string): T[] {
+    return this.parts.flatMap((p) => p.list(namespace));
+  }
+}
+
 export class Operator {
   readonly log: Logger;
   readonly kube: Kube;
@@ -68,10 +93,10 @@ export class Operator {
   readonly metrics: Metrics;
   private readonly reconciler: Reconciler;
   private readonly informers: { name: string; informer: Informer<k8s.KubernetesObject>; listed: boolean }[] = [];
-  private experiments!: Informer<ExperimentObject & k8s.KubernetesObject>;
-  private trials!: Informer<TrialObject & k8s.KubernetesObject>;
-  private jobs!: Informer<k8s.V1Job>;
-  private pods!: Informer<k8s.V1Pod>;
+  private experiments!: Caches<ExperimentObject & k8s.KubernetesObject>;
+  private trials!: Caches<TrialObject & k8s.KubernetesObject>;
+  private jobs!: Caches<k8s.V1Job>;
+  private pods!: Caches<k8s.V1Pod>;
   private elector: LeaderElector | undefined;
   private leading = false;
   private stopping = false;
@@ -91,7 +116,9 @@ export class Operator {
     this.kube = new Kube(kc);
     this.metrics = new Metrics(() => this.queue.depth);
     this.kube.onCall = (name) => this.metrics.apiCall(name);
-    this.reconciler = new Reconciler(this.kube, this.metrics, this.log, { image: o.image, serviceAccount: o.evaluatorServiceAccount, identity: o.identity });
+    // The write fence: reconcile writes go out only while this replica leads.
+    this.kube.mayWrite = () => this.leading;
+    this.reconciler = new Reconciler(this.kube, this.metrics, this.log, { image: o.image, serviceAccount: o.evaluatorServiceAccount, jobTtlSeconds: o.jobTtlSeconds, identity: o.identity });
   }
 
   get isLeader(): boolean {
@@ -104,12 +131,14 @@ export class Operator {
 
   async start(): Promise<void> {
     await this.serve();
-    const ns = this.o.namespace;
     const sel = LABEL_EXPERIMENT;
-    this.experiments = this.informer('experiments', () => this.kube.listExperiments(ns), undefined) as never;
-    this.trials = this.informer('trials', () => this.kube.listTrials(ns, sel), sel) as never;
-    this.jobs = this.informer('jobs', () => this.kube.listJobs(ns, sel), sel) as never;
-    this.pods = this.informer('pods', () => this.kube.listPods(ns, sel), sel) as never;
+    // One informer per watched namespace (or one for all): a namespace-scoped install has Roles only.
+    const scopes: (string | undefined)[] = this.o.namespaces.length > 0 ? [...this.o.namespaces] : [undefined];
+    const each = <T extends k8s.KubernetesObject>(make: (ns: string | undefined) => Informer<T>) => new Caches(scopes.map(make));
+    this.experiments = each((ns) => this.informer('experiments', ns, () => this.kube.listExperiments(ns), undefined)) as never;
+    this.trials = each((ns) => this.informer('trials', ns, () => this.kube.listTrials(ns, sel), sel)) as never;
+    this.jobs = each((ns) => this.informer('jobs', ns, () => this.kube.listJobs(ns, sel), sel)) as never;
+    this.pods = each((ns) => this.informer('pods', ns, () => this.kube.listPods(ns, sel), sel)) as never;
     await Promise.all(this.informers.map((i) => i.informer.start()));
     for (let w = 0; w < this.o.workers; w++) this.workers.push(this.work());
     this.resync = setInterval(() => this.enqueueAll(), this.o.resyncMs);
@@ -128,7 +157,7 @@ export class Operator {
       );
       this.elector.start();
     } else this.lead();
-    this.log.info('operator started', { namespace: ns ?? '(all)', identity: this.o.identity, leaderElect: this.o.leaderElect, metricsPort: this.ports.metrics, probePort: this.ports.probes });
+    this.log.info('operator started', { namespace: this.o.namespaces.length > 0 ? this.o.namespaces.join(',') : '(all)', identity: this.o.identity, leaderElect: this.o.leaderElect, metricsPort: this.ports.metrics, probePort: this.ports.probes });
   }
 
   private lead(): void {
@@ -138,9 +167,9 @@ export class Operator {
     this.enqueueAll();
   }
 
-  private informer<T extends k8s.KubernetesObject>(name: string, list: () => Promise<unknown>, selector: string | undefined): Informer<T> {
+  private informer<T extends k8s.KubernetesObject>(name: string, namespace: string | undefined, list: () => Promise<unknown>, selector: string | undefined): Informer<T> {
     const entry = { name, informer: undefined as unknown as Informer<k8s.KubernetesObject>, listed: false };
-    const path = this.kube.watchPath(name as 'experiments', this.o.namespace);
+    const path = this.kube.watchPath(name as 'experiments', namespace);
     const informer = k8s.makeInformer<T>(
       this.kc,
       path,
@@ -208,6 +237,14 @@ export class Operator {
           if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
         }
       } catch (err) {
+        if (err instanceof StaleWrite || err instanceof NotLeading) {
+          // Not a failure of the reconcile: its view was old (the cache will deliver the newer
+          // object, which enqueues the key again) or this replica stopped leading.
+          result = 'conflict';
+          this.log.info('reconcile stopped', { experiment: key, reason: err.message });
+          if (err instanceof StaleWrite) this.queue.addRateLimited(key);
+          continue;
+        }
         result = 'error';
         this.metrics.reconcileErrors.inc({ namespace: ns, experiment: name });
         const retryMs = this.queue.backoff(this.queue.failuresOf(key));
@@ -226,6 +263,7 @@ export class Operator {
       res.set('Content-Type', this.metrics.registry.contentType);
       res.send(await this.metrics.registry.metrics());
     });
+    if (this.o.ui) metricsApp.use(uiRouter({ experiments: () => this.experiments.list(), trials: (ns) => this.trials.list(ns) }));
     const probes = express();
     probes.get('/healthz', (_req, res) => {
       res.send('ok');
@@ -256,6 +294,8 @@ export class Operator {
     if (this.resync) clearInterval(this.resync);
     this.queue.shutdown();
     await this.queue.drain(10_000);
+    // The fence closes before the lease is handed back: a reconcile still in flight after the
+    // drain stops at its next write instead of racing the next leader.
     this.leading = false;
     await this.elector?.stop();
     await Promise.all(this.informers.map((i) => i.informer.stop().catch(() => {})));

@@ -5,7 +5,8 @@
 import { stringify } from 'yaml';
 import { SPEC_SCHEMA, type SchemaNode } from '../search/experiment/schema.js';
 import { applyDefaults } from '../search/experiment/validate.js';
-import { API_GROUP, API_VERSION_NAME, MAX_EXPERIMENT_NAME } from './types.js';
+import { FRONT_IN_STATUS } from './front.js';
+import { API_GROUP, API_VERSION_NAME, LABEL_EXPERIMENT, LABEL_FRONT, MAX_EXPERIMENT_NAME, MAX_STATUS_HISTORY } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -65,10 +66,11 @@ const EXPERIMENT_STATUS: Json = obj('Observed state of the experiment, written b
   activeJobs: int('Evaluator Jobs running now.'),
   hypervolume: num('Hypervolume of the current Pareto front against referencePoint (larger is better).'),
   referencePoint: objectives('Hypervolume reference point'),
-  frontSize: int('Trials on the current Pareto front.'),
+  frontSize: int('Trials on the current Pareto front (all of them; paretoFront may hold fewer).'),
   paretoFront: {
     type: 'array',
-    description: 'The non-dominated feasible trials found so far.',
+    description: `The non-dominated feasible trials found so far: at most ${FRONT_IN_STATUS}, spread evenly along the front by the first objective (both ends kept), so the status stays far below the object size limit. The whole front (frontSize trials) is the NASTrials labelled ${LABEL_FRONT}=true: kubectl get nastrials -l ${LABEL_EXPERIMENT}=NAME,${LABEL_FRONT}=true.`,
+    maxItems: FRONT_IN_STATUS,
     'x-kubernetes-list-type': 'atomic',
     items: obj(
       'One trial on the front.',
@@ -78,6 +80,24 @@ const EXPERIMENT_STATUS: Json = obj('Observed state of the experiment, written b
         objectives: objectives('Its objectives'),
       },
       { required: ['trial', 'genome', 'objectives'] },
+    ),
+  },
+  history: {
+    type: 'array',
+    description: `Progress after each generation, the last ${MAX_STATUS_HISTORY} generations: the front over every trial so far (what rwenas run writes to summary.json).`,
+    'x-kubernetes-list-type': 'atomic',
+    maxItems: MAX_STATUS_HISTORY,
+    items: obj(
+      'One generation.',
+      {
+        generation: int('The generation.'),
+        evaluated: int('Trials evaluated in it.'),
+        failed: int('Of those, failed.'),
+        evaluations: int('Trials evaluated up to and including it.'),
+        frontSize: int('Size of the front over every trial so far.'),
+        hypervolume: num('Hypervolume of that front against referencePoint (0 before it is fixed).'),
+      },
+      { required: ['generation', 'evaluated', 'failed', 'evaluations', 'frontSize', 'hypervolume'] },
     ),
   },
   lockedSpec: {

@@ -11,9 +11,9 @@ import type { ExperimentSpec } from '../search/experiment/spec.js';
 import type { ObjectiveName } from '../search/objectives.js';
 import { toResult } from '../search/study.js';
 import type { TrialResult } from '../search/trial.js';
-import { jobLabelNumber, jobState, jobTrials, terminatedEvaluators } from './jobs.js';
+import { coordinatesOf, jobState, terminatedEvaluators } from './jobs.js';
 import { decodeResults, describeTermination } from './results.js';
-import { isFinal, LABEL_ATTEMPT, LABEL_BATCH, LABEL_GENERATION, type TrialObject, type TrialStatus } from './types.js';
+import { isFinal, type TrialObject, type TrialStatus } from './types.js';
 
 /** How long a Complete Job may show no pod before its attempt counts as failed. */
 export const POD_GRACE_MS = 30_000;
@@ -21,11 +21,21 @@ export const POD_GRACE_MS = 30_000;
 export const POD_RECHECK_MS = 2000;
 
 export interface HarvestInput {
+  /** The experiment's name: Job coordinates are read from Job names. */
+  readonly experiment: string;
+  /**
+   * The trial names of batch `batch` of `generation`, as the operator's own plan made them
+   * (the engine's candidates, in order, cut into trialsPerJob): never from a Job's metadata,
+   * which anyone allowed to edit Jobs could change. Empty for a batch that is not open.
+   */
+  readonly batchTrials: (generation: number, batch: number) => readonly string[];
   readonly spec: ExperimentSpec;
   readonly required: readonly ObjectiveName[];
   /** The experiment's NASTrials by name (this process's own writes laid over the cache). */
   readonly trials: ReadonlyMap<string, TrialObject>;
+  /** The experiment's Jobs (controller owner uid, names of jobName's pattern). */
   readonly jobs: readonly k8s.V1Job[];
+  /** Each Job's own pods (isJobsPod), by Job name. */
   readonly podsByJob: ReadonlyMap<string, readonly k8s.V1Pod[]>;
   readonly now: number;
   readonly podGraceMs?: number;
@@ -64,12 +74,14 @@ export interface Harvest {
   readonly requeueAfterMs?: number;
 }
 
-const batchKey = (job: k8s.V1Job) => `${jobLabelNumber(job, LABEL_GENERATION)}/${jobLabelNumber(job, LABEL_BATCH)}`;
-
-/** The highest attempt number per `generation/batch`. */
-export function latestAttempts(jobs: readonly k8s.V1Job[]): Map<string, number> {
+/** The highest attempt number per `generation/batch`, from the Jobs' names. */
+export function latestAttempts(experiment: string, jobs: readonly k8s.V1Job[]): Map<string, number> {
   const latest = new Map<string, number>();
-  for (const j of jobs) latest.set(batchKey(j), Math.max(latest.get(batchKey(j)) ?? -1, jobLabelNumber(j, LABEL_ATTEMPT)));
+  for (const j of jobs) {
+    const { generation, batch, attempt } = coordinatesOf(experiment, j);
+    const key = `${generation}/${batch}`;
+    latest.set(key, Math.max(latest.get(key) ?? -1, attempt));
+  }
   return latest;
 }
 
@@ -91,7 +103,7 @@ export function resultStatus(t: TrialObject | undefined, r: TrialResult & { dura
 
 export function harvest(input: HarvestInput): Harvest {
   const { spec, trials, jobs, now } = input;
-  const latest = latestAttempts(jobs);
+  const latest = latestAttempts(input.experiment, jobs);
   const out: Harvest = { results: [], retryable: new Set(), running: [], failures: [] };
   let requeueAfterMs: number | undefined;
   const done = new Set<string>();
@@ -101,11 +113,11 @@ export function harvest(input: HarvestInput): Harvest {
   };
   for (const job of jobs) {
     const jname = job.metadata?.name ?? '';
-    const open = jobTrials(job).filter((n) => trials.has(n) && !isFinal(trials.get(n)!) && !done.has(n));
+    const { generation, batch, attempt } = coordinatesOf(input.experiment, job);
+    const open = input.batchTrials(generation, batch).filter((n) => trials.has(n) && !isFinal(trials.get(n)!) && !done.has(n));
     if (open.length === 0) continue;
     const state = jobState(job);
-    const attempt = jobLabelNumber(job, LABEL_ATTEMPT);
-    const isLatest = latest.get(batchKey(job)) === attempt;
+    const isLatest = latest.get(`${generation}/${batch}`) === attempt;
     if (state === 'Active') {
       if (isLatest) out.running.push({ job, attempt, trials: open });
       continue;
@@ -120,7 +132,7 @@ export function harvest(input: HarvestInput): Harvest {
       continue;
     }
     if (!isLatest) continue;
-    out.failures.push({ generation: jobLabelNumber(job, LABEL_GENERATION), job: jname, attempt, reason: read.failure });
+    out.failures.push({ generation, job: jname, attempt, reason: read.failure });
     if (attempt >= spec.execution.backoffLimit) {
       const message = `failed ${attempt + 1} time(s) (backoffLimit ${spec.execution.backoffLimit}); last: ${read.failure}`;
       const at = new Date(now).toISOString();

@@ -49,6 +49,8 @@ export interface JobOptions {
   readonly serviceAccount: string;
   /** The ConfigMap holding the pod manifest (specConfigMap). */
   readonly specConfigMap: string;
+  /** Seconds a finished Job (and its pod) is kept before Kubernetes deletes it (ttlSecondsAfterFinished). */
+  readonly jobTtlSeconds?: number;
 }
 
 /** The pod security settings, forced: the template has no field that could change them. */
@@ -197,6 +199,11 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
       backoffLimit: 0,
       completions: 1,
       parallelism: 1,
+      // A pod that never starts (image pull, scheduling, admission) or hangs fails its attempt.
+      activeDeadlineSeconds: spec.execution.timeoutSeconds,
+      // Finished Jobs and pods do not pile up against count/jobs.batch quotas; the results are in
+      // the NASTrials by then (a Job deleted before it was read is evaluated again, with the same result).
+      ...(options.jobTtlSeconds !== undefined ? { ttlSecondsAfterFinished: options.jobTtlSeconds } : {}),
       template: pod,
     },
   };
@@ -215,14 +222,50 @@ export function jobState(job: k8s.V1Job): JobState {
   return 'Active';
 }
 
-/** Trial names of a Job's batch, from its annotation. */
-export function jobTrials(job: k8s.V1Job): string[] {
-  const text = job.metadata?.annotations?.[ANNOTATION_TRIALS] ?? '';
-  return text === '' ? [] : text.split(',');
+/** Where a Job stands in the search: from its name, which is immutable (labels are not). */
+export interface JobCoordinates {
+  readonly generation: number;
+  readonly batch: number;
+  readonly attempt: number;
 }
 
-export function jobLabelNumber(job: k8s.V1Job, label: string): number {
-  return Number(job.metadata?.labels?.[label] ?? NaN);
+/** Whether an existing Job runs the evaluator `built` would (the API server adds defaults, never removes these). */
+export function sameEvaluator(existing: k8s.V1Job, built: k8s.V1Job): boolean {
+  const [a, b] = [existing.spec?.template.spec, built.spec?.template.spec];
+  const [x, y] = [a?.containers.find((c) => c.name === EVALUATOR_CONTAINER), b?.containers.find((c) => c.name === EVALUATOR_CONTAINER)];
+  const same = (p: unknown, q: unknown) => JSON.stringify(p ?? null) === JSON.stringify(q ?? null);
+  return !!x && !!y && a?.containers.length === 1 && x.image === y.image && same(x.command, y.command) && same(x.args, y.args) && same(x.env, y.env) && a?.serviceAccountName === b?.serviceAccountName;
+}
+
+/** The coordinates in a Job name of `experiment` (jobName's pattern), or undefined for any other name. */
+export function jobCoordinates(experiment: string, name: string | undefined): JobCoordinates | undefined {
+  if (!name?.startsWith(`${experiment}-g`)) return undefined;
+  const m = /^g(0|[1-9]\d{0,5})-b(0|[1-9]\d{0,5})-a(0|[1-9]\d{0,2})$/.exec(name.slice(experiment.length + 1));
+  return m ? { generation: Number(m[1]), batch: Number(m[2]), attempt: Number(m[3]) } : undefined;
+}
+
+/** The Job's own coordinates; throws for a Job the gate should have left out. */
+export function coordinatesOf(experiment: string, job: k8s.V1Job): JobCoordinates {
+  const c = jobCoordinates(experiment, job.metadata?.name);
+  if (!c) throw new Error(`Job ${job.metadata?.name} is not one of experiment ${experiment}'s`);
+  return c;
+}
+
+/**
+ * Whether `pod` is `job`'s own evaluator pod: its controller is the Job (owner uid, not a
+ * label anyone could set), and it runs exactly the Job's evaluator: image, command, args, env
+ * and volumes. A pod made to look like the Job's, or an edited one, is not read.
+ */
+export function isJobsPod(pod: k8s.V1Pod, job: k8s.V1Job): boolean {
+  const uid = job.metadata?.uid;
+  if (!uid || !(pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Job' && o.controller === true && o.uid === uid)) return false;
+  const want = job.spec?.template.spec;
+  const got = pod.spec;
+  const evaluator = (spec: k8s.V1PodSpec | undefined) => spec?.containers.find((c) => c.name === EVALUATOR_CONTAINER);
+  const [a, b] = [evaluator(want), evaluator(got)];
+  if (!a || !b || got?.containers.length !== want?.containers.length) return false;
+  const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+  return a.image === b.image && same(a.command, b.command) && same(a.args, b.args) && same(a.env, b.env) && same(a.volumeMounts, b.volumeMounts) && same(want?.volumes, got?.volumes);
 }
 
 /** The evaluator container's terminated state in a Job's pods, newest first. */

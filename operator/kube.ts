@@ -8,6 +8,32 @@ type Listed<T> = { items: T[]; metadata?: { resourceVersion?: string } };
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
+/** Request options that abort the request (connect, headers and body) when `signal` fires. */
+export function withSignal(signal: AbortSignal, base?: k8s.ConfigurationOptions): k8s.ConfigurationOptions {
+  const middleware: k8s.ObservableMiddleware = {
+    pre: (ctx) => {
+      ctx.setSignal(signal);
+      return new k8s.Observable(Promise.resolve(ctx));
+    },
+    post: (res) => new k8s.Observable(Promise.resolve(res)),
+  };
+  return { ...base, middleware: [...(base?.middleware ?? []), middleware], middlewareMergeStrategy: 'append' };
+}
+
+/** The API server refused a write because the object changed since it was read (409 on a resourceVersion precondition). */
+export class StaleWrite extends Error {
+  constructor(what: string) {
+    super(`${what} changed since it was read (resourceVersion precondition failed): retrying from a fresh view`);
+  }
+}
+
+/** A reconcile write attempted while this replica does not lead (the fence is closed). */
+export class NotLeading extends Error {
+  constructor(call: string) {
+    super(`${call} refused: this replica no longer leads`);
+  }
+}
+
 /** HTTP status of an API error, or undefined for anything else (network, decoding). */
 export function apiStatus(err: unknown): number | undefined {
   return err instanceof k8s.ApiException ? err.code : undefined;
@@ -30,6 +56,8 @@ function safeJson(text: string): unknown {
   }
 }
 
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
+
 export class Kube {
   readonly custom: k8s.CustomObjectsApi;
   readonly batch: k8s.BatchV1Api;
@@ -37,6 +65,12 @@ export class Kube {
   readonly coordination: k8s.CoordinationV1Api;
   /** Calls made, by API_CALLS name (for the rwenas_api_requests_total metric). */
   onCall: (name: ApiCallName) => void = () => {};
+  /**
+   * Whether reconcile writes may go out now. The leader closes it before it releases or can
+   * lose its lease, so a reconcile still in flight stops at its next write instead of racing
+   * the next leader (lease calls are not fenced).
+   */
+  mayWrite: () => boolean = () => true;
 
   constructor(readonly kc: k8s.KubeConfig) {
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -46,7 +80,8 @@ export class Kube {
   }
 
   private use(name: ApiCallName): void {
-    void API_CALLS[name];
+    const call = API_CALLS[name];
+    if (call.scope === 'cluster' && WRITE_VERBS.has(call.verb) && !this.mayWrite()) throw new NotLeading(name);
     this.onCall(name);
   }
 
@@ -66,39 +101,58 @@ export class Kube {
     }
   }
 
-  private async listCustom<T>(plural: string, namespace: string | undefined, labelSelector: string | undefined): Promise<Listed<T>> {
+  /**
+   * Objects per LIST page. Informers list everything once (and again after a watch expires):
+   * pages of `limit` with `continue` keep each response small (100k NASTrials are ~190 MiB
+   * as one response) and are one consistent snapshot, whose resourceVersion the last page carries.
+   */
+  pageSize = 500;
+
+  private async paginate<T>(name: ApiCallName, page: (o: { limit: number; _continue?: string }) => Promise<unknown>): Promise<Listed<T>> {
+    const items: T[] = [];
+    let token: string | undefined;
+    let last: Listed<T> & { apiVersion?: string; kind?: string; metadata?: { resourceVersion?: string; continue?: string } };
+    do {
+      this.use(name);
+      last = (await page({ limit: this.pageSize, ...(token ? { _continue: token } : {}) })) as typeof last;
+      for (const item of last.items) items.push(item);
+      token = last.metadata?.continue || undefined;
+    } while (token);
+    return { ...last, items, metadata: { resourceVersion: last.metadata?.resourceVersion } };
+  }
+
+  private listCustom<T>(name: ApiCallName, plural: string, namespace: string | undefined, labelSelector: string | undefined): Promise<Listed<T>> {
     const common = { group: API_GROUP, version: API_VERSION_NAME, plural, labelSelector };
-    return (namespace
-      ? await this.custom.listNamespacedCustomObject({ ...common, namespace })
-      : await this.custom.listCustomObjectForAllNamespaces(common)) as Listed<T>;
+    return this.paginate<T>(name, (p) => (namespace ? this.custom.listNamespacedCustomObject({ ...common, ...p, namespace }) : this.custom.listCustomObjectForAllNamespaces({ ...common, ...p })));
   }
 
   listExperiments(namespace?: string): Promise<Listed<ExperimentObject>> {
-    this.use('listExperiments');
-    return this.listCustom(EXPERIMENT_PLURAL, namespace, undefined);
+    return this.listCustom('listExperiments', EXPERIMENT_PLURAL, namespace, undefined);
   }
 
   listTrials(namespace: string | undefined, labelSelector: string): Promise<Listed<TrialObject>> {
-    this.use('listTrials');
-    return this.listCustom(TRIAL_PLURAL, namespace, labelSelector);
+    return this.listCustom('listTrials', TRIAL_PLURAL, namespace, labelSelector);
   }
 
-  listJobs(namespace: string | undefined, labelSelector: string): Promise<k8s.V1JobList> {
-    this.use('listJobs');
-    return namespace ? this.batch.listNamespacedJob({ namespace, labelSelector }) : this.batch.listJobForAllNamespaces({ labelSelector });
+  async listJobs(namespace: string | undefined, labelSelector: string): Promise<k8s.V1JobList> {
+    return (await this.paginate<k8s.V1Job>('listJobs', (p) => (namespace ? this.batch.listNamespacedJob({ namespace, labelSelector, ...p }) : this.batch.listJobForAllNamespaces({ labelSelector, ...p })))) as k8s.V1JobList;
   }
 
-  listPods(namespace: string | undefined, labelSelector: string): Promise<k8s.V1PodList> {
-    this.use('listPods');
-    return namespace ? this.core.listNamespacedPod({ namespace, labelSelector }) : this.core.listPodForAllNamespaces({ labelSelector });
+  async listPods(namespace: string | undefined, labelSelector: string): Promise<k8s.V1PodList> {
+    return (await this.paginate<k8s.V1Pod>('listPods', (p) => (namespace ? this.core.listNamespacedPod({ namespace, labelSelector, ...p }) : this.core.listPodForAllNamespaces({ labelSelector, ...p })))) as k8s.V1PodList;
   }
 
-  async patchExperimentStatus(namespace: string, name: string, status: ExperimentStatus | Record<string, unknown>): Promise<ExperimentObject> {
+  /**
+   * Merge-patches the status, refused (StaleWrite) unless the object is still at
+   * `resourceVersion`: a replica acting on an old view (a stale leader, a lagging cache)
+   * cannot overwrite what another wrote since.
+   */
+  async patchExperimentStatus(namespace: string, name: string, status: ExperimentStatus | Record<string, unknown>, resourceVersion: string | undefined): Promise<ExperimentObject> {
     this.use('patchExperimentStatus');
-    return (await this.custom.patchNamespacedCustomObjectStatus(
-      { group: API_GROUP, version: API_VERSION_NAME, plural: EXPERIMENT_PLURAL, namespace, name, body: { status } },
+    return preconditioned(`NASExperiment ${namespace}/${name}`, async () => (await this.custom.patchNamespacedCustomObjectStatus(
+      { group: API_GROUP, version: API_VERSION_NAME, plural: EXPERIMENT_PLURAL, namespace, name, body: { metadata: precondition(resourceVersion), status } },
       merge,
-    )) as ExperimentObject;
+    )) as ExperimentObject);
   }
 
   async createTrial(trial: TrialObject): Promise<TrialObject> {
@@ -107,12 +161,29 @@ export class Kube {
     return (await this.custom.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, body: trial })) as TrialObject;
   }
 
-  async patchTrialStatus(namespace: string, name: string, status: TrialStatus): Promise<TrialObject> {
+  async getTrial(namespace: string, name: string): Promise<TrialObject> {
+    this.use('getTrial');
+    return (await this.custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, name })) as TrialObject;
+  }
+
+  /** Sets (a string) or removes (null) labels of a NASTrial. */
+  async patchTrialLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<TrialObject> {
+    this.use('patchTrial');
+    return (await this.custom.patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, name, body: { metadata: { labels } } }, merge)) as TrialObject;
+  }
+
+  getJob(namespace: string, name: string): Promise<k8s.V1Job> {
+    this.use('getJob');
+    return this.batch.readNamespacedJob({ namespace, name });
+  }
+
+  /** Merge-patches a NASTrial's status with the same resourceVersion precondition. */
+  async patchTrialStatus(namespace: string, name: string, status: TrialStatus, resourceVersion: string | undefined): Promise<TrialObject> {
     this.use('patchTrialStatus');
-    return (await this.custom.patchNamespacedCustomObjectStatus(
-      { group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, name, body: { status } },
+    return preconditioned(`NASTrial ${namespace}/${name}`, async () => (await this.custom.patchNamespacedCustomObjectStatus(
+      { group: API_GROUP, version: API_VERSION_NAME, plural: TRIAL_PLURAL, namespace, name, body: { metadata: precondition(resourceVersion), status } },
       merge,
-    )) as TrialObject;
+    )) as TrialObject);
   }
 
   createJob(namespace: string, job: k8s.V1Job): Promise<k8s.V1Job> {
@@ -145,18 +216,33 @@ export class Kube {
     return this.core.createNamespacedEvent({ namespace, body: event });
   }
 
-  getLease(namespace: string, name: string): Promise<k8s.V1Lease> {
+  /** Lease calls take the attempt's signal: a request that hangs must not hold up the renew deadline. */
+  getLease(namespace: string, name: string, signal: AbortSignal): Promise<k8s.V1Lease> {
     this.use('getLease');
-    return this.coordination.readNamespacedLease({ namespace, name });
+    return this.coordination.readNamespacedLease({ namespace, name }, withSignal(signal));
   }
 
-  createLease(namespace: string, lease: k8s.V1Lease): Promise<k8s.V1Lease> {
+  createLease(namespace: string, lease: k8s.V1Lease, signal: AbortSignal): Promise<k8s.V1Lease> {
     this.use('createLease');
-    return this.coordination.createNamespacedLease({ namespace, body: lease });
+    return this.coordination.createNamespacedLease({ namespace, body: lease }, withSignal(signal));
   }
 
-  updateLease(namespace: string, lease: k8s.V1Lease): Promise<k8s.V1Lease> {
+  updateLease(namespace: string, lease: k8s.V1Lease, signal: AbortSignal): Promise<k8s.V1Lease> {
     this.use('updateLease');
-    return this.coordination.replaceNamespacedLease({ namespace, name: lease.metadata!.name!, body: lease });
+    return this.coordination.replaceNamespacedLease({ namespace, name: lease.metadata!.name!, body: lease }, withSignal(signal));
+  }
+}
+
+/** `metadata` of a patch that carries a resourceVersion precondition (none when unknown). */
+function precondition(resourceVersion: string | undefined): { resourceVersion?: string } {
+  return resourceVersion ? { resourceVersion } : {};
+}
+
+async function preconditioned<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (apiStatus(err) === 409) throw new StaleWrite(what);
+    throw err;
   }
 }

@@ -3,6 +3,11 @@
 // on the candidate's own clock from when it last saw the record change, so clock skew does
 // not matter); the leader renews every retryPeriod and gives up if it cannot renew within
 // renewDeadline. Writes carry the resourceVersion, so two candidates cannot both win.
+// Every attempt has a deadline (its requests are aborted when it passes: a hung request
+// must not keep a leader believing it leads), and a timer of its own checks the renew
+// deadline, so a leader steps down on time even while a request hangs or the loop is slow.
+// Stepping down calls onStop before anything else, and leadership once lost is not retaken
+// by this elector: the process restarts, as client-go's callers do.
 import * as k8s from '@kubernetes/client-node';
 import { apiStatus, type Kube } from './kube.js';
 import type { Logger } from 'winston';
@@ -24,6 +29,9 @@ export class LeaderElector {
   private lastRenew = 0;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Aborts the attempt in flight (on stop or when leadership is lost). */
+  private attempt = new AbortController();
 
   constructor(
     private readonly kube: Kube,
@@ -39,38 +47,63 @@ export class LeaderElector {
 
   start(): void {
     this.loop = this.run();
+    const every = Math.max(20, Math.min(this.o.retryPeriodMs, this.o.renewDeadlineMs / 4));
+    this.watchdog = setInterval(() => this.checkRenewDeadline(), every);
+    this.watchdog.unref();
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      const started = Date.now();
       let ok = false;
       try {
-        ok = await this.tryAcquireOrRenew();
+        ok = await this.attemptWithDeadline();
       } catch (err) {
-        this.log.warn('lease request failed', { error: String(err) });
+        if (!this.stopped) this.log.warn('lease request failed', { error: String(err) });
       }
+      if (this.stopped) return;
       if (ok) {
-        this.lastRenew = Date.now();
-        if (!this.leading && !this.stopped) {
+        this.lastRenew = started;
+        if (!this.leading) {
           this.leading = true;
           this.log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
           this.onStart();
         }
-      } else if (this.leading && Date.now() - this.lastRenew > this.o.renewDeadlineMs) {
-        this.leading = false;
-        this.log.error('lost leadership: could not renew the lease in time', { identity: this.o.identity });
-        this.onStop();
       }
+      this.checkRenewDeadline();
       await sleep(this.o.retryPeriodMs);
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /**
+   * One acquire-or-renew with a deadline: a leader's ends at its renew deadline (measured
+   * from when its last successful attempt started, which the API server saw no earlier), a
+   * candidate's after renewDeadline.
+   */
+  private async attemptWithDeadline(): Promise<boolean> {
+    const left = this.leading ? this.lastRenew + this.o.renewDeadlineMs - Date.now() : this.o.renewDeadlineMs;
+    this.attempt = new AbortController();
+    const signal = AbortSignal.any([this.attempt.signal, AbortSignal.timeout(Math.max(1, left))]);
+    return this.tryAcquireOrRenew(signal);
+  }
+
+  /** The renew deadline passed without a renewal: stop leading now, whatever the loop is waiting on. */
+  private checkRenewDeadline(): void {
+    if (!this.leading || this.stopped || Date.now() - this.lastRenew <= this.o.renewDeadlineMs) return;
+    this.leading = false;
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    this.attempt.abort(new Error('leadership lost'));
+    this.log.error('lost leadership: could not renew the lease in time (within the renew deadline)', { identity: this.o.identity, renewDeadlineMs: this.o.renewDeadlineMs });
+    this.onStop();
+  }
+
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const now = new Date();
     const durationS = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
     let lease: k8s.V1Lease;
     try {
-      lease = await this.kube.getLease(this.o.namespace, this.o.name);
+      lease = await this.kube.getLease(this.o.namespace, this.o.name, signal);
     } catch (err) {
       if (apiStatus(err) !== 404) throw err;
       await this.kube.createLease(this.o.namespace, {
@@ -82,7 +115,7 @@ export class LeaderElector {
           renewTime: new k8s.V1MicroTime(now.getTime()),
           leaseTransitions: 0,
         },
-      });
+      }, signal);
       return true;
     }
     const spec = lease.spec ?? {};
@@ -105,7 +138,7 @@ export class LeaderElector {
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     try {
-      await this.kube.updateLease(this.o.namespace, lease);
+      await this.kube.updateLease(this.o.namespace, lease, signal);
     } catch (err) {
       if (apiStatus(err) === 409) return false;
       throw err;
@@ -113,18 +146,24 @@ export class LeaderElector {
     return true;
   }
 
-  /** Stops campaigning; a leader hands the lease back so a standby takes over at once. */
+  /**
+   * Stops campaigning; a leader hands the lease back so a standby takes over at once. The
+   * caller has already stopped reconciling (Operator.stop closes the write fence first).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.watchdog);
+    this.attempt.abort(new Error('stopping'));
     await this.loop?.catch(() => {});
     if (!this.leading) return;
     this.leading = false;
+    const signal = AbortSignal.timeout(this.o.renewDeadlineMs);
     try {
-      const lease = await this.kube.getLease(this.o.namespace, this.o.name);
+      const lease = await this.kube.getLease(this.o.namespace, this.o.name, signal);
       if (lease.spec?.holderIdentity === this.o.identity) {
         const acquired = lease.spec.acquireTime ? new k8s.V1MicroTime(new Date(lease.spec.acquireTime).getTime()) : undefined;
         lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: acquired, renewTime: new k8s.V1MicroTime(Date.now()) };
-        await this.kube.updateLease(this.o.namespace, lease);
+        await this.kube.updateLease(this.o.namespace, lease, signal);
         this.log.info('released the lease', { identity: this.o.identity });
       }
     } catch (err) {

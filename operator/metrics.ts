@@ -94,12 +94,15 @@ export class Metrics {
     this.hypervolume.set(l, status.hypervolume ?? 0);
     this.frontSize.set(l, status.frontSize ?? 0);
     this.activeJobs.set(l, status.activeJobs ?? 0);
+    // Counters start at 0 for every experiment, so rate() and the dashboard have a series
+    // before the first error, Job or failure.
+    for (const c of [this.reconcileErrors, this.jobsCreated, this.trialsFailed]) c.inc(l, 0);
   }
 
   forget(namespace: string, experiment: string): void {
     this.phases.delete(`${namespace}/${experiment}`);
     const l = { namespace, experiment };
-    for (const g of [this.generation, this.hypervolume, this.frontSize, this.activeJobs]) g.remove(l);
+    for (const g of [this.generation, this.hypervolume, this.frontSize, this.activeJobs, this.reconcileErrors, this.jobsCreated, this.trialsFailed]) g.remove(l);
     for (const state of ['pending', 'running', 'succeeded', 'failed']) this.trials.remove({ ...l, state });
   }
 }

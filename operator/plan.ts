@@ -44,7 +44,7 @@ export function plan(input: PlanInput): Plan {
     else if (existing.spec.genome !== c.genome) throw new Error(`NASTrial ${name} holds genome ${existing.spec.genome}, not ${c.genome} (hash prefix collision)`);
   }
   if (spec.suspend) return { create, jobs: [] };
-  const latest = latestAttempts(input.jobs);
+  const latest = latestAttempts(experiment, input.jobs);
   const active = input.jobs.filter((j) => jobState(j) === 'Active').length;
   const due: JobRequest[] = [];
   const groups = batches(named, spec.execution.trialsPerJob);

@@ -13,20 +13,22 @@
 //  status   status, conditions and Events (operator/status.ts, pure), then metrics and the write.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { SearchEngine, type SearchSettings } from '../search/engine.js';
+import type { SearchEngine, SearchSettings } from '../search/engine.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
-import type { ObjectiveName, Objectives } from '../search/objectives.js';
-import { frontSummary, overFailureBudget, requiredObjectives, settingsKey, toResult } from '../search/study.js';
+import type { ObjectiveName } from '../search/objectives.js';
+import { frontSummary, overFailureBudget, requiredObjectives } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
 import { harvest, type Harvest, type Harvested } from './harvest.js';
-import { buildJob, evaluatorServiceAccount, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
-import { apiMessage, apiStatus, type Kube } from './kube.js';
+import { buildJob, evaluatorServiceAccount, isJobsPod, jobCoordinates, sameEvaluator, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
+import { apiMessage, apiStatus, NotLeading, StaleWrite, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
-import { trialName } from './naming.js';
+import { batches, trialName } from './naming.js';
 import { plan, type Plan } from './plan.js';
-import { changedFields, lockDigests, resolveSpec } from './spec.js';
-import { engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
-import { API_VERSION, LABEL_EXPERIMENT, LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
+import { replay, type CachedEngine } from './replay.js';
+import { frontLabelChanges } from './front.js';
+import { changedFields, lockDigests, resolveSpec, settingsDigest } from './spec.js';
+import { conflictStatus, engineErrorStatus, experimentStatus, fixedFieldStatus, invalidSpecStatus, settingsMismatchStatus, topLevelPatch, type Event, type StatusInput, type StatusUpdate } from './status.js';
+import { API_VERSION, LABEL_EXPERIMENT, LABEL_FRONT, LABEL_GENERATION, LABEL_MANAGED_BY, LABEL_SETTINGS, MANAGED_BY, isFinal, type ExperimentObject, type TrialObject, type TrialStatus } from './types.js';
 
 export interface Snapshot {
   exp: ExperimentObject;
@@ -39,9 +41,13 @@ export interface ReconcileOptions {
   image: string;
   /** ServiceAccount of evaluator pods (operator/jobs.ts). */
   serviceAccount: string;
+  /** ttlSecondsAfterFinished of evaluator Jobs. */
+  jobTtlSeconds?: number;
   identity: string;
   /** How long a Complete Job may show no pod before its attempt counts as failed. */
   podGraceMs?: number;
+  /** Members of status.paretoFront at most (default FRONT_IN_STATUS). */
+  frontInStatus?: number;
 }
 
 export interface Outcome {
@@ -58,6 +64,8 @@ interface Pass extends StatusInput {
   readonly spec: ExperimentSpec;
   readonly settings: SearchSettings;
   readonly locked: Record<string, string>;
+  /** Stamped on the NASTrials this pass creates (LABEL_SETTINGS). */
+  readonly settingsDigest: string;
   readonly required: readonly ObjectiveName[];
   /** The experiment's NASTrials by name, updated as this pass writes them. */
   readonly trials: Map<string, TrialObject>;
@@ -69,11 +77,30 @@ interface Pass extends StatusInput {
 }
 
 const isoNow = () => new Date().toISOString();
+
+/** API creates (NASTrials, and Jobs) one reconcile makes at most, and how many at a time. */
+export const MAX_CREATES = 100;
+export const CREATE_CONCURRENCY = 16;
+
+/** `fn` over `items`, `size` at a time, results in order. */
+async function inChunks<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+/** When to look again at an experiment blocked by a conflicting object. */
+export const CONFLICT_RECHECK_MS = 30_000;
+
+/** An object in the way that is not the experiment's own: reported as a Conflict condition. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
 const toIso = (d: Date | string | undefined): string | undefined => (d === undefined ? undefined : new Date(d).toISOString());
 
 export class Reconciler {
   /** Engines by experiment uid, with the settings they were built for (a cache: replay rebuilds them). */
-  private readonly engines = new Map<string, { key: string; engine: SearchEngine }>();
+  private readonly engines = new Map<string, CachedEngine>();
   /** ServiceAccounts and spec ConfigMaps (`namespace/name`) this process made or checked. */
   private readonly made = new Set<string>();
   /** When the last result of an experiment was recorded (for the generation-transition metric). */
@@ -105,12 +132,18 @@ export class Reconciler {
       await this.writeStatus(snap.exp, pass, this.logFor(snap.exp));
       return {};
     }
-    const harvested = harvest({ ...pass, now: Date.now(), podGraceMs: this.o.podGraceMs });
-    await this.record(pass, harvested);
     let engine: SearchEngine;
+    let harvested: Harvest;
     try {
-      engine = this.replay(pass);
+      // Replay first: a Job's trials are the current generation's batch as this operator plans
+      // it, so the harvest needs the engine's candidates; then replay on over the new results.
+      engine = await this.replay(pass);
+      harvested = harvest({ ...pass, batchTrials: this.batchTrials(pass, engine), now: Date.now(), podGraceMs: this.o.podGraceMs });
+      await this.record(pass, harvested);
+      engine = await this.replay(pass);
     } catch (err) {
+      // A stale view or a lost lease is no fault of the engine: retried, never a Failed phase.
+      if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
       await this.writeStatus(pass.exp, withEvents(engineErrorStatus(pass, pass.locked, (err as Error).message), pass.events), pass.log);
       return {};
     }
@@ -118,14 +151,26 @@ export class Reconciler {
     const overBudget = overFailureBudget(failed, pass.spec);
     const candidates = engine.done ? [] : engine.ask();
     const work = engine.done || overBudget ? { create: [], jobs: [] } : plan({ experiment: pass.experiment, spec: pass.spec, generation: engine.generation, candidates, trials: pass.trials, jobs: pass.jobs, retryable: harvested.retryable });
-    const activeJobs = overBudget ? await this.stopJobs(pass) : await this.apply(pass, work, engine.generation);
+    let activeJobs: number;
+    let more = false;
+    try {
+      if (overBudget) activeJobs = await this.stopJobs(pass);
+      else ({ activeJobs, more } = await this.apply(pass, work, engine.generation));
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      await this.writeStatus(pass.exp, withEvents(conflictStatus(pass, pass.locked, err.message), pass.events), pass.log);
+      return { requeueAfterMs: CONFLICT_RECHECK_MS };
+    }
+    const summary = frontSummary(engine, pass.spec.objectives);
+    await this.labelFront(pass, summary.front.map((f) => trialName(pass.experiment, f.trial)));
     const update = experimentStatus({
       ...pass,
+      frontInStatus: this.o.frontInStatus,
       trials: pass.trials.values(),
       generation: engine.generation,
       done: engine.done,
       candidates,
-      summary: frontSummary(engine, pass.spec.objectives),
+      summary,
       overBudget,
       activeJobs,
     });
@@ -133,6 +178,7 @@ export class Reconciler {
     // failed write leaves them ahead for one retry, and the next reconcile recomputes both.
     this.metrics.observeStatus(pass.ns, pass.experiment, update.status);
     await this.writeStatus(pass.exp, withEvents(update, pass.events), pass.log);
+    if (more) return { requeueAfterMs: 0 };
     return harvested.requeueAfterMs === undefined ? {} : { requeueAfterMs: harvested.requeueAfterMs };
   }
 
@@ -152,12 +198,21 @@ export class Reconciler {
     if (changed.length > 0) return fixedFieldStatus(input, locked, changed);
     const uid = exp.metadata.uid ?? '';
     const owned = <T extends { metadata?: { ownerReferences?: { uid: string }[] } }>(o: T) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+    const ownTrials = snap.trials.filter(owned);
+    const settings = settingsDigest(locked);
+    const mismatched = ownTrials.filter((t) => t.metadata.labels?.[LABEL_SETTINGS] !== settings).map((t) => ({ name: t.metadata.name, stamp: t.metadata.labels?.[LABEL_SETTINGS] }));
+    if (mismatched.length > 0) return settingsMismatchStatus(input, settings, mismatched);
     const written = this.written.get(uid) ?? new Map<string, TrialObject>();
     this.written.set(uid, written);
+    // Jobs count by controller owner uid and a name of the operator's pattern; pods by their
+    // Job's uid and its exact evaluator (isJobsPod), never by labels, which anyone may set.
+    const jobs = snap.jobs.filter((j) => owned(j) && jobCoordinates(exp.metadata.name, j.metadata?.name) !== undefined);
+    const jobByUid = new Map(jobs.map((j) => [j.metadata?.uid ?? '', j]));
     const podsByJob = new Map<string, k8s.V1Pod[]>();
     for (const p of snap.pods) {
-      const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name'];
-      if (job) podsByJob.set(job, [...(podsByJob.get(job) ?? []), p]);
+      const ref = p.metadata?.ownerReferences?.find((o) => o.kind === 'Job' && o.controller === true);
+      const job = ref ? jobByUid.get(ref.uid) : undefined;
+      if (job && isJobsPod(p, job)) podsByJob.set(job.metadata!.name!, [...(podsByJob.get(job.metadata!.name!) ?? []), p]);
     }
     return {
       ...input,
@@ -169,8 +224,9 @@ export class Reconciler {
       settings: resolved.settings,
       locked,
       required: requiredObjectives(resolved.spec),
-      trials: overlay(snap.trials.filter(owned), written),
-      jobs: snap.jobs.filter(owned),
+      settingsDigest: settings,
+      trials: overlay(ownTrials, written),
+      jobs,
       podsByJob,
       written,
       events: [],
@@ -190,27 +246,28 @@ export class Reconciler {
     pass.events.push({ type: 'Warning', reason: 'TrialsFailed', message: `${failed.length} trial(s) failed: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}. ${last}`.slice(0, 1000) });
   }
 
-  /** The engine after replaying every generation whose trials are all final. */
-  private replay(pass: Pass): SearchEngine {
-    const key = settingsKey(pass.settings);
-    let cached = this.engines.get(pass.uid);
-    if (!cached || cached.key !== key) {
-      cached = { key, engine: SearchEngine.create(pass.settings) };
-      this.engines.set(pass.uid, cached);
-    }
-    const engine = cached.engine;
+  /** Trial names of a batch of the engine's current generation, as plan() cuts them. */
+  private batchTrials(pass: Pass, engine: SearchEngine): (generation: number, batch: number) => readonly string[] {
+    if (engine.done) return () => [];
+    const names = engine.ask().map((c) => trialName(pass.experiment, c.trial));
+    const groups = batches(names, pass.spec.execution.trialsPerJob);
+    return (generation, batch) => (generation === engine.generation ? (groups[batch] ?? []) : []);
+  }
+
+  /** The engine after replaying every generation whose trials are all final (operator/replay.ts). */
+  private async replay(pass: Pass): Promise<SearchEngine> {
     try {
-      while (!engine.done) {
-        const asked = engine.ask();
-        const recorded = asked.map((c) => pass.trials.get(trialName(pass.experiment, c.trial)));
-        if (recorded.some((t) => !t || !isFinal(t))) break;
-        engine.tell(asked.map((c, i) => toResult(c.trial, recordedOutcome(recorded[i]!, c), pass.required)));
+      const { entry, rebuilt } = await replay(this.engines.get(pass.uid), pass);
+      this.engines.set(pass.uid, entry);
+      if (rebuilt) {
+        pass.log.warn('recorded results changed: the engine was rebuilt from them', { why: rebuilt });
+        pass.events.push({ type: 'Warning', reason: 'ResultsChanged', message: `${rebuilt}: the search was rebuilt from the recorded results, as after a restart`.slice(0, 1000) });
       }
+      return entry.engine;
     } catch (err) {
       this.engines.delete(pass.uid);
       throw err;
     }
-    return engine;
   }
 
   /**
@@ -218,20 +275,26 @@ export class Reconciler {
    * trials, and a result is only recorded once its NASTrial exists, so the order does not
    * matter), then marks the new Jobs' trials Running. Returns the Jobs now running.
    */
-  private async apply(pass: Pass, work: Plan, generation: number): Promise<number> {
+  private async apply(pass: Pass, all: Plan, generation: number): Promise<{ activeJobs: number; more: boolean }> {
+    // At most MAX_CREATES NASTrials and as many Jobs per reconcile, CREATE_CONCURRENCY at a time;
+    // a Job only once all its NASTrials exist. The rest follows at once (more: requeue).
+    const create = all.create.slice(0, MAX_CREATES);
+    const exists = new Set([...pass.trials.keys(), ...create.map((c) => trialName(pass.experiment, c.trial))]);
+    const ready = all.jobs.filter((r) => r.trials.every((t) => exists.has(t.name))).slice(0, MAX_CREATES);
+    const work: Plan = { create, jobs: ready };
+    const more = create.length < all.create.length || ready.length < all.jobs.length;
     const specMap = work.jobs.length > 0 ? await this.podInputs(pass) : '';
-    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap }) }));
-    const [madeTrials, madeJobs] = await Promise.all([
-      Promise.all(work.create.map((c) => this.createTrial(pass, c))),
-      Promise.all(jobs.map(({ req, job }) => this.createJob(pass, req, job))),
-    ]);
+    const jobs = work.jobs.map((req) => ({ req, job: buildJob(pass.exp, pass.spec, req, { image: this.o.image, serviceAccount: this.o.serviceAccount, specConfigMap: specMap, jobTtlSeconds: this.o.jobTtlSeconds }) }));
+    const madeTrials = await inChunks(work.create, CREATE_CONCURRENCY, (c) => this.createTrial(pass, c));
+    if (madeTrials.length > 0) pass.log.info('created NASTrials', { generation, created: madeTrials.length, remaining: all.create.length - madeTrials.length });
+    const madeJobs = await inChunks(jobs, CREATE_CONCURRENCY, ({ req, job }) => this.createJob(pass, req, job));
     for (const t of madeTrials) pass.trials.set(t.metadata.name, t);
     const created = madeJobs.filter(Boolean).length;
     if (created > 0) this.metrics.jobsCreated.inc({ namespace: pass.ns, experiment: pass.experiment }, created);
     await Promise.all(jobs.map(({ req, job }) => this.markRunning(pass, req.trials.map((t) => t.name), job, req.attempt)));
     const activeJobs = pass.jobs.filter((j) => jobState(j) === 'Active').length + jobs.length;
     if (created > 0) pass.log.info('created evaluator Jobs', { generation, jobs: created, activeJobs });
-    return activeJobs;
+    return { activeJobs, more };
   }
 
   /**
@@ -262,6 +325,22 @@ export class Reconciler {
     return name;
   }
 
+  /** The whole front, as labels: rwenas.dev/front=true on its NASTrials and on no other. */
+  private async labelFront(pass: Pass, front: readonly string[]): Promise<void> {
+    const changes = frontLabelChanges(pass.trials.values(), new Set(front));
+    for (const group of batches(changes, 50)) {
+      await Promise.all(
+        group.map(async ({ name, onFront }) => {
+          try {
+            pass.trials.set(name, await this.kube.patchTrialLabels(pass.ns, name, { [LABEL_FRONT]: onFront ? 'true' : null }));
+          } catch (err) {
+            if (apiStatus(err) !== 404) throw err instanceof NotLeading ? err : new Error(`labelling NASTrial ${name}: ${apiMessage(err)}`);
+          }
+        }),
+      );
+    }
+  }
+
   /** The failure budget is spent: running Jobs are deleted (their results would not count). */
   private async stopJobs(pass: Pass): Promise<number> {
     for (const j of pass.jobs.filter((x) => jobState(x) === 'Active')) {
@@ -281,7 +360,7 @@ export class Reconciler {
       metadata: {
         name: trialName(pass.experiment, c.trial),
         namespace: pass.ns,
-        labels: { [LABEL_EXPERIMENT]: pass.experiment, [LABEL_GENERATION]: String(c.generation), [LABEL_MANAGED_BY]: MANAGED_BY },
+        labels: { [LABEL_EXPERIMENT]: pass.experiment, [LABEL_GENERATION]: String(c.generation), [LABEL_SETTINGS]: pass.settingsDigest, [LABEL_MANAGED_BY]: MANAGED_BY },
         ownerReferences: [ownerRef(pass.exp)],
       },
       spec: { experiment: pass.experiment, searchSpace: pass.spec.searchSpace.name, genome: c.genome, genomeHash: c.trial, generation: c.generation },
@@ -289,9 +368,22 @@ export class Reconciler {
     try {
       return await this.kube.createTrial(trial);
     } catch (err) {
-      if (apiStatus(err) === 409) return trial; // made by an earlier reconcile; the cache will show it
-      throw err;
+      if (apiStatus(err) !== 409) throw err;
     }
+    // The name is taken: adopt it only if it is this experiment's, for this genome (an earlier
+    // reconcile made it, maybe since stripped of its labels), else report the conflict.
+    const found = await this.kube.getTrial(pass.ns, trial.metadata.name);
+    const ours = (found.metadata.ownerReferences ?? []).some((o) => o.uid === pass.uid && o.controller === true) && found.spec?.genome === c.genome;
+    if (!ours) {
+      const owners = (found.metadata.ownerReferences ?? []).map((o) => `${o.kind} ${o.name} (uid ${o.uid})`).join(', ') || 'none';
+      throw new ConflictError(`NASTrial ${trial.metadata.name} exists but is not this experiment's (owner: ${owners}; genome ${found.spec?.genome === c.genome ? 'the same' : 'another'}): delete it, or give the experiment another name`);
+    }
+    const labels = { ...trial.metadata.labels! };
+    // A recorded result is never restamped as these settings' (one without our stamp may have
+    // been made under others): the next gate names it (SettingsMismatch) instead.
+    if (isFinal(found) && found.metadata.labels?.[LABEL_SETTINGS] !== pass.settingsDigest) delete labels[LABEL_SETTINGS];
+    if (Object.entries(labels).some(([k, v]) => found.metadata.labels?.[k] !== v)) return this.kube.patchTrialLabels(pass.ns, trial.metadata.name, labels);
+    return found;
   }
 
   /** Creates a Job; false when it already existed (an earlier reconcile made it). */
@@ -299,8 +391,13 @@ export class Reconciler {
     try {
       await this.kube.createJob(pass.ns, job);
     } catch (err) {
-      if (apiStatus(err) === 409) return false;
-      throw new Error(`creating Job ${job.metadata?.name}: ${apiMessage(err)}`);
+      if (err instanceof NotLeading) throw err;
+      if (apiStatus(err) !== 409) throw new Error(`creating Job ${job.metadata?.name}: ${apiMessage(err)}`);
+      // Adopted only if this experiment controls it and it runs exactly the evaluator we built.
+      const found = await this.kube.getJob(pass.ns, job.metadata!.name!);
+      const controlled = (found.metadata?.ownerReferences ?? []).some((o) => o.uid === pass.uid && o.controller === true);
+      if (controlled && sameEvaluator(found, job)) return false;
+      throw new ConflictError(`Job ${job.metadata!.name} exists but is not this experiment's evaluator Job (${controlled ? 'another pod template' : 'another owner'}): delete it`);
     }
     const since = this.lastResultAt.get(pass.uid);
     if (req.batch === 0 && req.attempt === 0 && req.generation > 0 && since !== undefined) {
@@ -337,8 +434,9 @@ export class Reconciler {
 
   private async patchTrial(ns: string, t: TrialObject, status: TrialStatus): Promise<TrialObject> {
     try {
-      return await this.kube.patchTrialStatus(ns, t.metadata.name, status);
+      return await this.kube.patchTrialStatus(ns, t.metadata.name, status, t.metadata.resourceVersion);
     } catch (err) {
+      if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
       throw new Error(`writing status of NASTrial ${t.metadata.name}: ${apiMessage(err)}`);
     }
   }
@@ -348,8 +446,9 @@ export class Reconciler {
     const patch = topLevelPatch(exp.status as Record<string, unknown> | undefined, update.status as Record<string, unknown>);
     if (Object.keys(patch).length > 0) {
       try {
-        await this.kube.patchExperimentStatus(ns, exp.metadata.name, patch);
+        await this.kube.patchExperimentStatus(ns, exp.metadata.name, patch, exp.metadata.resourceVersion);
       } catch (err) {
+        if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
         throw new Error(`writing status of NASExperiment ${exp.metadata.name}: ${apiMessage(err)}`);
       }
     }
@@ -392,10 +491,4 @@ function overlay(trials: readonly TrialObject[], written: Map<string, TrialObjec
     else if (cached) written.delete(n); // the cache has caught up
   }
   return byName;
-}
-
-/** A final NASTrial's result as the engine takes it; its genome must be the candidate's (else two hashes share a prefix). */
-function recordedOutcome(t: TrialObject, c: Candidate): { status: 'Succeeded' | 'Failed'; objectives: Objectives; reason: string } {
-  if (t.spec.genome !== c.genome) throw new Error(`NASTrial ${t.metadata.name} holds genome ${t.spec.genome}, not ${c.genome} (hash prefix collision)`);
-  return { status: t.status!.phase === 'Succeeded' ? 'Succeeded' : 'Failed', objectives: t.status?.objectives ?? {}, reason: t.status?.reason ?? 'Failed' };
 }

@@ -10,8 +10,9 @@ import { applyDefaults, validateSpec } from '../search/experiment/validate.js';
 import { spaceByName } from '../search/spaces/index.js';
 import { searchSettings } from '../search/study.js';
 
-/** Spec fields that may change while an experiment runs. */
-export const MUTABLE_FIELDS = ['algorithm.generations', 'execution.parallelism', 'execution.maxFailedTrials', 'suspend'] as const;
+import { MUTABLE_FIELDS } from '../search/experiment/fixed.js';
+
+export { MUTABLE_FIELDS };
 
 export type Resolved = { ok: true; spec: ExperimentSpec; settings: SearchSettings } | { ok: false; problems: string[] };
 
@@ -50,4 +51,14 @@ export function lockDigests(spec: ExperimentSpec): Record<string, string> {
 export function changedFields(locked: Record<string, string>, now: Record<string, string>): string[] {
   const keys = new Set([...Object.keys(locked), ...Object.keys(now)]);
   return [...keys].filter((k) => locked[k] !== now[k]).sort().map((k) => `spec.${k}`);
+}
+
+/**
+ * A digest of the settings that produce a trial's result and the search around it: every
+ * locked field but execution's (how Jobs run changes no result). Stamped on each NASTrial
+ * (LABEL_SETTINGS); a NASTrial with another stamp is never used.
+ */
+export function settingsDigest(locked: Record<string, string>): string {
+  const produced = Object.fromEntries(Object.entries(locked).filter(([k]) => !k.startsWith('execution.')));
+  return createHash('sha256').update(canonicalJson(produced)).digest('hex').slice(0, 16);
 }

@@ -3,10 +3,11 @@
 // lastTransitionTime moves only when the status (True/False/Unknown) changes.
 import { canonicalJson } from '../search/engine-state.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
-import type { FrontSummary } from '../search/study.js';
+import { generationHistory, type FrontSummary, type GenerationRecord } from '../search/study.js';
 import type { Candidate } from '../search/trial.js';
+import { boundedFront } from './front.js';
 import { trialName } from './naming.js';
-import { isFinal, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
+import { isFinal, LABEL_EXPERIMENT, LABEL_SETTINGS, MAX_STATUS_HISTORY, type Condition, type ExperimentPhase, type ExperimentStatus, type TrialCounts, type TrialObject } from './types.js';
 
 export interface Event {
   type: 'Normal' | 'Warning';
@@ -104,6 +105,26 @@ export function fixedFieldStatus(input: StatusInput, locked: Record<string, stri
   return { status: { ...old, observedGeneration: observed, lockedSpec: locked, conditions: mergeConditions(old.conditions, conditions, observed, now) }, events };
 }
 
+/**
+ * NASTrials of the experiment were made under other settings (their stamp differs from the
+ * spec in force, e.g. a fixed field changed after the status was lost): their results are
+ * not used, and the experiment halts (phase kept) until the spec matches them again or they
+ * are deleted.
+ */
+export function settingsMismatchStatus(input: StatusInput, digest: string, mismatched: readonly { name: string; stamp: string | undefined }[]): StatusUpdate {
+  const { old, observed, now } = input;
+  const first = mismatched[0];
+  const message = `${mismatched.length} NASTrial(s) were made under other settings than the spec in force (settings ${digest}), e.g. ${first.name} (${first.stamp ? `settings ${first.stamp}` : 'no settings stamp'}): their results are not used. Revert the spec to the settings they were made under, or delete them (kubectl delete nastrials -l '${LABEL_EXPERIMENT}=${input.experiment},${LABEL_SETTINGS}!=${digest}') to evaluate those genomes again.`;
+  const conditions: ConditionInput[] = [
+    SPEC_VALID,
+    { type: 'SpecAccepted', status: 'False', reason: 'SettingsMismatch', message },
+    { type: 'Progressing', status: 'False', reason: 'SettingsMismatch', message: 'halted until every NASTrial matches the settings in force' },
+  ];
+  const events: Event[] = condition(old, 'SpecAccepted')?.reason !== 'SettingsMismatch' ? [{ type: 'Warning', reason: 'SettingsMismatch', message: message.slice(0, 1000) }] : [];
+  // The lock is left as it was: settings that contradict the record are not locked in.
+  return { status: { ...old, observedGeneration: observed, conditions: mergeConditions(old.conditions, conditions, observed, now) }, events };
+}
+
 /** The engine refused the spec or the recorded results: phase Failed. */
 export function engineErrorStatus(input: StatusInput, locked: Record<string, string>, error: string): StatusUpdate {
   const { old, observed, now } = input;
@@ -111,6 +132,18 @@ export function engineErrorStatus(input: StatusInput, locked: Record<string, str
   const conditions = [SPEC_VALID, SPEC_ACCEPTED, { type: 'Failed', status: 'True', reason: 'EngineError', message } as const];
   const status: ExperimentStatus = { ...old, phase: 'Failed', observedGeneration: observed, lockedSpec: locked, completionTime: old.completionTime ?? now, conditions: mergeConditions(old.conditions, conditions, observed, now) };
   return { status, events: old.phase !== 'Failed' ? [{ type: 'Warning', reason: 'Failed', message }] : [] };
+}
+
+/**
+ * An object the experiment must create exists and is not its own (another owner, or other
+ * content): nothing is adopted or overwritten; the condition says which and what to do.
+ */
+export function conflictStatus(input: StatusInput, locked: Record<string, string>, message: string): StatusUpdate {
+  const { old, observed, now } = input;
+  const conditions = [SPEC_VALID, SPEC_ACCEPTED, { type: 'Conflict', status: 'True', reason: 'ObjectConflict', message } as const];
+  const status: ExperimentStatus = { ...old, phase: old.phase ?? 'Pending', observedGeneration: observed, lockedSpec: locked, conditions: mergeConditions(old.conditions, conditions, observed, now) };
+  const before = old.conditions?.find((c) => c.type === 'Conflict');
+  return { status, events: before?.status === 'True' && before.message === message ? [] : [{ type: 'Warning', reason: 'ObjectConflict', message }] };
 }
 
 /** Where the search stands after this reconcile's work. */
@@ -126,6 +159,8 @@ export interface ProgressInput extends StatusInput {
   /** `n trials failed, more than ...` once the failure budget is spent (search/study.ts). */
   readonly overBudget?: string;
   readonly activeJobs: number;
+  /** Members of status.paretoFront at most (operator/front.ts; the whole front is labelled). */
+  readonly frontInStatus?: number;
 }
 
 /** The status of a valid, accepted experiment: phase, counts, front, conditions and Events. */
@@ -134,6 +169,8 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
   const trials = new Map([...input.trials].map((t) => [t.metadata.name, t]));
   const counts = countTrials(trials.values());
   const { phase, conditions } = phaseOf(input, trials, counts);
+  // A conflict that is gone (the object was removed) is cleared.
+  if (old.conditions?.some((c) => c.type === 'Conflict' && c.status === 'True')) conditions.push({ type: 'Conflict', status: 'False', reason: 'NoConflict', message: 'no object of another owner is in the way' });
   const status: ExperimentStatus = {
     phase,
     observedGeneration: observed,
@@ -144,7 +181,8 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
     hypervolume: summary.hypervolume,
     ...(summary.referencePoint ? { referencePoint: summary.referencePoint } : {}),
     frontSize: summary.front.length,
-    paretoFront: summary.front.map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
+    paretoFront: boundedFront(summary.front, spec.objectives, input.frontInStatus).map((f) => ({ trial: trialName(input.experiment, f.trial), genome: f.genome, objectives: f.objectives })),
+    history: progressHistory(trials.values(), spec, summary),
     lockedSpec: input.locked,
     startTime: old.startTime ?? now,
     ...(phase === 'Succeeded' || phase === 'Failed' ? { completionTime: old.completionTime ?? now } : {}),
@@ -160,6 +198,14 @@ export function experimentStatus(input: ProgressInput): StatusUpdate {
     events.push({ type: 'Normal', reason: 'GenerationStarted', message: `generation ${generation}: ${input.candidates.length} trials; hypervolume so far ${summary.hypervolume}` });
   }
   return { status, events };
+}
+
+/** status.history: the per-generation progress of the final trials, the last MAX_STATUS_HISTORY generations. */
+function progressHistory(trials: Iterable<TrialObject>, spec: ExperimentSpec, summary: FrontSummary): GenerationRecord[] {
+  const done = [...trials].filter(isFinal).map((t) => ({ generation: t.spec.generation, status: t.status!.phase as 'Succeeded' | 'Failed', objectives: t.status?.objectives ?? {} }));
+  const ref = summary.referencePoint;
+  const reference = ref ? spec.objectives.map((o) => ref[o] ?? NaN) : null;
+  return generationHistory(done, spec.objectives, spec.constraints, reference).slice(-MAX_STATUS_HISTORY);
 }
 
 function phaseOf(input: ProgressInput, trials: ReadonlyMap<string, TrialObject>, counts: TrialCounts): { phase: ExperimentPhase; conditions: ConditionInput[] } {

@@ -2,6 +2,7 @@
 // resources (status shapes match operator/crd.ts), label keys and API coordinates.
 import type { ObjectiveName, Objectives } from '../search/objectives.js';
 import type { SpaceName } from '../search/space.js';
+import type { GenerationRecord } from '../search/study.js';
 import type { FrontMember } from '../search/trial.js';
 
 export const API_GROUP = 'rwenas.dev';
@@ -13,10 +14,17 @@ export const TRIAL_PLURAL = 'nastrials';
 /** Experiment names prefix trial and Job names and label values (at most 63 characters). */
 export const MAX_EXPERIMENT_NAME = 40;
 
+/** Generations of progress kept in status.history (a bounded status: etcd objects are small). */
+export const MAX_STATUS_HISTORY = 200;
+
 export const LABEL_EXPERIMENT = 'rwenas.dev/experiment';
 export const LABEL_GENERATION = 'rwenas.dev/generation';
 export const LABEL_BATCH = 'rwenas.dev/batch';
 export const LABEL_ATTEMPT = 'rwenas.dev/attempt';
+/** On NASTrials: a digest of the settings that produced the trial (operator/spec.ts settingsDigest). */
+export const LABEL_SETTINGS = 'rwenas.dev/settings';
+/** On NASTrials: `true` while the trial is on the experiment's Pareto front (operator/front.ts). */
+export const LABEL_FRONT = 'rwenas.dev/front';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'rwenas-operator';
 /** On Jobs: the trial names of the batch, comma-separated, in batch order. */
@@ -79,6 +87,8 @@ export interface ExperimentStatus {
   frontSize?: number;
   /** The search's front; `trial` is the NASTrial's name (operator/naming.ts). */
   paretoFront?: FrontMember[];
+  /** The last MAX_STATUS_HISTORY generations' progress (search/study.ts generationHistory). */
+  history?: GenerationRecord[];
   lockedSpec?: Record<string, string>;
   startTime?: string;
   completionTime?: string;

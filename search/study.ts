@@ -2,10 +2,12 @@
 // engine's settings from a spec, the objectives a result must carry, the settings key, the
 // failure budget, the front summary, and the adapter from an evaluation outcome to what the
 // engine is told. Each executor only moves trials; what a run means is decided here.
-import { constrainedObjectives } from './algorithms/constrained.js';
+import { constrainedObjectives, violation } from './algorithms/constrained.js';
+import { nonDominatedSort } from './algorithms/sort.js';
+import { hypervolume } from './hypervolume.js';
 import { canonicalJson } from './engine-state.js';
 import type { SearchEngine } from './engine.js';
-import type { ExperimentSpec } from './experiment/spec.js';
+import type { ConstraintsSpec, ExperimentSpec } from './experiment/spec.js';
 import type { ObjectiveName, Objectives } from './objectives.js';
 import { settingsSnapshot, type SearchSettings } from './settings.js';
 import { spaceByName } from './spaces/index.js';
@@ -72,4 +74,54 @@ export function frontSummary(engine: SearchEngine, objectives: readonly Objectiv
     referencePoint: ref ? Object.fromEntries(objectives.map((o, i) => [o, ref[i]])) : null,
     knee: engine.knee() ?? null,
   };
+}
+
+// The per-generation history of a search: after each generation, how many trials were
+// evaluated, how many failed, and the front's size and hypervolume over every trial so far
+// (the engine's front is over all evaluated trials, so this is a pure function of them).
+// summary.json, the report and the operator's page all show it.
+export interface GenerationRecord {
+  readonly generation: number;
+  /** Trials evaluated in this generation. */
+  readonly evaluated: number;
+  readonly failed: number;
+  /** Totals up to and including this generation. */
+  readonly evaluations: number;
+  readonly frontSize: number;
+  /** Of the front so far, against the run's fixed reference point (0 without one). */
+  readonly hypervolume: number;
+}
+
+/** One record per generation present in `history`, ascending. */
+export function generationHistory(
+  history: readonly { readonly generation: number; readonly status: TrialOutcome; readonly objectives: Objectives }[],
+  objectives: readonly ObjectiveName[],
+  constraints: ConstraintsSpec,
+  reference: readonly number[] | undefined | null,
+): GenerationRecord[] {
+  const generations = [...new Set(history.map((h) => h.generation))].sort((a, b) => a - b);
+  const out: GenerationRecord[] = [];
+  let evaluations = 0;
+  // The front after generation g is the non-dominated set of (front after g-1) and g's
+  // feasible trials: a point dominated once stays dominated, so earlier ones need no revisit.
+  let front: number[][] = [];
+  for (const g of generations) {
+    const these = history.filter((h) => h.generation === g);
+    evaluations += these.length;
+    const candidates = [...front];
+    for (const h of these) {
+      if (h.status === 'Succeeded' && violation(constraints, h.status, h.objectives) === 0) candidates.push(objectives.map((o) => h.objectives[o] ?? NaN));
+    }
+    const [first = []] = nonDominatedSort(candidates);
+    front = first.map((i) => candidates[i]);
+    out.push({
+      generation: g,
+      evaluated: these.length,
+      failed: these.filter((h) => h.status === 'Failed').length,
+      evaluations,
+      frontSize: front.length,
+      hypervolume: reference ? hypervolume(front, [...reference]) : 0,
+    });
+  }
+  return out;
 }

@@ -7,6 +7,16 @@ import { Option, type Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { defaultOptions, parseAddr, runOperator } from '../../operator/controller.js';
 
+// Kubernetes namespace names: DNS-1123 labels.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function namespaceList(value: string): string[] {
+  const names = value.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !NAMESPACE.test(n));
+  if (bad !== undefined) throw new CliError([`--namespace: expected namespace names separated by commas, got ${JSON.stringify(bad)} in ${JSON.stringify(value)}`], EXIT.invalid);
+  return [...new Set(names)];
+}
+
 function seconds(flag: string) {
   return (value: string): number => {
     const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value);
@@ -55,7 +65,7 @@ export function registerOperator(program: Command): void {
     .description('run the Kubernetes operator that reconciles NASExperiments (until SIGTERM)')
     .option('--metrics-addr <addr>', 'Prometheus /metrics listen address', address('--metrics-addr'), d.metricsAddr)
     .option('--probe-addr <addr>', '/healthz and /readyz listen address', address('--probe-addr'), d.probeAddr)
-    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--namespace <ns,...>', 'watch only these namespaces, comma-separated (default: all); a Role in each suffices', namespaceList)
     .option('--leader-elect', 'elect one active replica through a coordination.k8s.io Lease', false)
     .addOption(new Option('--leader-election-namespace <ns>', 'namespace of the Lease').default(d.leaseNamespace, '$POD_NAMESPACE or default'))
     .option('--leader-election-id <name>', 'name of the Lease', d.leaseName)
@@ -65,19 +75,21 @@ export function registerOperator(program: Command): void {
     .addOption(duration('--retry-period <d>', 'interval of Lease attempts', d.retryPeriodMs))
     .addOption(new Option('--evaluator-image <image>', 'image of evaluator pods whose template names none').default(d.image, `$RWENAS_EVALUATOR_IMAGE or ${d.image}`))
     .option('--evaluator-service-account <name>', 'ServiceAccount of evaluator pods, created (no RBAC, no token) in each experiment namespace', d.evaluatorServiceAccount)
+    .addOption(duration('--job-ttl <d>', 'how long finished evaluator Jobs and their pods are kept (ttlSecondsAfterFinished)', d.jobTtlSeconds * 1000))
     .option('--workers <n>', 'experiments reconciled concurrently', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new CliError([`--workers: expected an integer >= 1, got ${JSON.stringify(v)}`], EXIT.invalid);
       return n;
     }, d.workers)
     .addOption(duration('--resync <d>', 'period of full resyncs', d.resyncMs))
+    .option('--no-ui', 'do not serve the read-only experiment pages (/ and /experiments/NS/NAME) on the metrics port')
     .action(async (opts) => {
       if (!(opts.renewDeadline < opts.leaseDuration)) throw new CliError(['--renew-deadline must be shorter than --lease-duration'], EXIT.invalid);
       const problem = clusterConfigProblem();
       if (problem) throw new CliError([`rwenas operator: ${problem}`], EXIT.failed);
       await runOperator({
         ...d,
-        namespace: opts.namespace,
+        namespaces: opts.namespace ?? [],
         metricsAddr: opts.metricsAddr,
         probeAddr: opts.probeAddr,
         leaderElect: Boolean(opts.leaderElect),
@@ -89,8 +101,10 @@ export function registerOperator(program: Command): void {
         retryPeriodMs: opts.retryPeriod,
         image: opts.evaluatorImage,
         evaluatorServiceAccount: opts.evaluatorServiceAccount,
+        jobTtlSeconds: Math.max(0, Math.round(opts.jobTtl / 1000)),
         workers: opts.workers,
         resyncMs: opts.resync,
+        ui: opts.ui !== false,
       });
       // Runs until a signal: runOperator installed the handlers that stop and exit.
       await new Promise(() => {});

@@ -15,8 +15,9 @@ import type { ExperimentManifest, ExperimentSpec } from '../../search/experiment
 import { unmetConstraints } from '../../search/feasibility.js';
 import type { ObjectiveName } from '../../search/objectives.js';
 import { settingsSnapshot } from '../../search/settings.js';
-import { frontSummary, overFailureBudget, plannedEvaluations, requiredObjectives, searchSettings, toResult } from '../../search/study.js';
+import { frontSummary, generationHistory, overFailureBudget, plannedEvaluations, requiredObjectives, searchSettings, toResult } from '../../search/study.js';
 import type { Candidate } from '../../search/trial.js';
+import { spaceByName } from '../../search/spaces/index.js';
 import type { TrialReport } from '../../evaluator/evaluate.js';
 import type { Executor } from '../../evaluator/local/executor.js';
 import { localDataset } from '../dataset.js';
@@ -230,10 +231,15 @@ async function writeResults(run: Run, engine: SearchEngine, incomplete?: string)
     knee: summary.knee,
     ...(unmet.length > 0 ? { warnings: unmet.map((u) => u.message) } : {}),
     wallMs: Math.round(performance.now() - run.started),
+    // What `rwenas export` and `rwenas report` need besides the trials: the final network's
+    // sizes, the constraints, and the front's progress per generation.
+    final: { ...spaceByName(spec.searchSpace.name).defaults.final, ...spec.searchSpace.final },
+    constraints: spec.constraints,
+    history: generationHistory(history, spec.objectives, spec.constraints, engine.referencePoint()),
   });
   const { paretoSvg } = await import('../plot.js');
   const title = `${manifest.metadata.name}: ${spec.searchSpace.name}, ${spec.evaluation.method}, seed ${a.seed}${incomplete !== undefined ? ' (incomplete)' : ''}${ranking ? `; error is a ${RANKING_SCORE}` : ''}`;
-  out.writeText('pareto.svg', await paretoSvg(title, spec.objectives, history, summary.front));
+  out.writeText('pareto.svg', await paretoSvg(title, spec.objectives, history, summary.front, summary.knee ?? undefined));
   if (incomplete !== undefined) return;
   const failed = history.filter((h) => h.status === 'Failed').length;
   const state = engine.done ? 'done' : 'stopped; continue with --resume';

@@ -62,14 +62,9 @@ export function zeroCost(): EstimatorFactory {
       estimate: async (genome, canonical, { params, flops }) => {
         const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));
         // Images the network cannot tell apart (NASWOT's singular kernel, measured whether or not
-        // NASWOT is a term) or a non-finite term: a degenerate network, recorded with the worst error.
+        // NASWOT is a term) or an infinite term: a degenerate network, recorded with the worst error.
         if (!Number.isFinite(m.scores.naswot)) throw new DegenerateNetworkError('NASWOT kernel is singular: images share identical ReLU codes (degenerate network)');
-        let score: number;
-        try {
-          score = combinationScore(cal.terms, { ...m.scores, params, flops });
-        } catch (err) {
-          throw new DegenerateNetworkError((err as Error).message);
-        }
+        const score = combinationScore(cal.terms, { ...m.scores, params, flops });
         const error = cal.error ? estimatedError(cal.error, score) : rankingScore(score);
         return {
           error,

@@ -3,6 +3,7 @@
 // map to an estimated test error in percent, error = exp(α − β·score) (β > 0: strictly
 // decreasing, so the ranking is the score's), capped at 100. The constants of each space live
 // in calibration.ts; `npm run bench:fidelity` fits them on the tune halves with this code.
+import { DegenerateNetworkError } from '../degenerate.js';
 
 /** How a raw proxy value enters the combination: positive, size-like quantities by their log. */
 export const FEATURE_TRANSFORMS = {
@@ -43,14 +44,16 @@ export interface ErrorMap {
   readonly beta: number;
 }
 
-/** The combined score; throws (the trial fails) when a term is not finite, e.g. NASWOT's singular kernel. */
+/** The combined score; an infinite term (NASWOT's singular kernel) throws DegenerateNetworkError, NaN fails the trial. */
 export function combinationScore(terms: readonly Term[], values: Partial<Record<Feature, number>>): number {
   let score = 0;
   for (const t of terms) {
     const raw = values[t.feature];
     if (raw === undefined) throw new Error(`zero-cost: proxy ${t.feature} was not measured`);
     const v = transformed(t.feature, raw);
-    if (!Number.isFinite(v)) throw new Error(`zero-cost: proxy ${t.feature} is not finite (${raw}); a degenerate network`);
+    // An infinite term (NASWOT's singular kernel) is a degenerate network: the worst error. NaN stays a failure.
+    if (v === Infinity || v === -Infinity) throw new DegenerateNetworkError(`zero-cost: proxy ${t.feature} is not finite (${raw}); a degenerate network`);
+    if (!Number.isFinite(v)) throw new Error(`zero-cost: proxy ${t.feature} is not finite (${raw})`);
     score += (t.weight * (v - t.mean)) / t.sd;
   }
   return score;

@@ -70,11 +70,14 @@ class Slot {
   busy = false;
   /** The message of the worker's 'error' event (an uncaught exception, an exhausted heap). */
   crash?: string;
+  /** The thread has ended (possibly while idle, between two genomes). */
+  dead = false;
   readonly exited: Promise<number>;
   constructor(readonly worker: Worker) {
     // Always listened to: an 'error' event without a listener would end the whole process.
     worker.on('error', (err) => (this.crash = err.message));
     this.exited = new Promise((resolve) => worker.once('exit', resolve));
+    void this.exited.then(() => (this.dead = true));
   }
 }
 
@@ -162,6 +165,11 @@ export class LocalPool implements Executor {
         const p = queue.shift();
         if (!p) return;
         if (settled || this.closing || !this.slots.includes(slot)) return void queue.unshift(p);
+        // A worker that died while idle is replaced before it is given anything.
+        if (slot.dead) {
+          queue.unshift(p);
+          return this.renew(slot, feed, fail);
+        }
         const started = performance.now();
         slot.busy = true;
         const cleanup = () => {

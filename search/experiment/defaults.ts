@@ -52,6 +52,7 @@ export const SPEC_DEFAULTS: SpecDefaults = {
     trialsPerJob: 4,
     maxFailedTrials: 10,
     backoffLimit: 2,
+    timeoutSeconds: 3600,
     template: {},
   },
   suspend: false,

@@ -12,6 +12,7 @@ import { SPACES } from '../spaces/index.js';
 import { SPEC_DEFAULTS as D } from './defaults.js';
 import { int, isObj, num, obj, rule, str, type CelRule, type SchemaNode } from './schema-node.js';
 import { TEMPLATE_SCHEMA } from './template.js';
+import { fixedFieldRules } from './fixed.js';
 
 export { RULE_CHECKS, RULE_USES, type CelRule, type SchemaNode } from './schema-node.js';
 
@@ -143,20 +144,32 @@ const UNUSED_OPTION_RULES: CelRule[] = SPACE_NAMES.flatMap((space) =>
   ),
 );
 
-// naswot+params' and zero-cost's constants are fitted on each space's default proxy (evaluator/estimators/calibration.ts
-// refuses any other size at start-up; a test keeps the two in step).
+// naswot+params' and zero-cost's constants are fitted on each space's default proxy
+// (evaluator/estimators/calibration.ts refuses any other size at start-up; a test keeps the two in step).
 const CALIBRATED_KEYS = ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const;
+const CALIBRATED_METHODS = ['naswot+params', 'zero-cost'] as const;
+const calibratedCel = `self.evaluation.method in [${CALIBRATED_METHODS.map((m) => `'${m}'`).join(', ')}]`;
+const isCalibrated = (method: string) => (CALIBRATED_METHODS as readonly string[]).includes(method);
 const CALIBRATED_PROXY_RULES: CelRule[] = CALIBRATED_KEYS.map((key) => {
   const byName = SPACE_NAMES.reduceRight((rest, space) => (rest === '' ? literal(key, SPACES[space].defaults.proxy[key]) : `self.searchSpace.name == '${space}' ? ${literal(key, SPACES[space].defaults.proxy[key])} : ${rest}`), '');
   return rule(
-    `!(self.evaluation.method in ['naswot+params', 'zero-cost']) || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
-    `naswot+params and zero-cost are calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
+    `!(${calibratedCel}) || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
+    `${CALIBRATED_METHODS.join(' and ')} are calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
     (self: { evaluation: { method: string }; searchSpace: { name: SpaceName; proxy?: NetworkOptions } }) =>
-      (self.evaluation.method !== 'naswot+params' && self.evaluation.method !== 'zero-cost') || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
+      !isCalibrated(self.evaluation.method) || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
     `.searchSpace.proxy.${key}`,
     ['.evaluation.method', '.searchSpace.name', `.searchSpace.proxy.${key}`],
   );
 });
+
+// zero-cost was calibrated on ONNX Runtime's forward passes (evaluator/estimators/zero-cost-estimator.ts).
+const zeroCostOnOnnx = rule(
+  `self.evaluation.method != 'zero-cost' || self.evaluation.engine != 'tfjs'`,
+  'zero-cost runs its forward proxies on ONNX Runtime, where it was calibrated; use auto or onnx',
+  (self: { evaluation: { method: string; engine?: string } }) => self.evaluation.method !== 'zero-cost' || self.evaluation.engine !== 'tfjs',
+  '.evaluation.engine',
+  ['.evaluation.method', '.evaluation.engine'],
+);
 
 /** NASWOT batch each space's naswot+params constants were fitted with (evaluator/calibration.ts). */
 export const CALIBRATED_NASWOT_BATCH: Readonly<Record<SpaceName, number>> = { nb201: 128, darts: 64, mobilenetv3: 64 };
@@ -173,7 +186,7 @@ const A = D.algorithm;
 const E = D.evaluation;
 const X = D.execution;
 
-export const SPEC_SCHEMA: SchemaNode = obj(
+export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
   'A multi-objective neural architecture search: what to search, what to minimise, how to search, how to evaluate a candidate, and where to run evaluations.',
   {
     searchSpace: obj(
@@ -322,11 +335,21 @@ export const SPEC_SCHEMA: SchemaNode = obj(
         trialsPerJob: int('Trials evaluated by one Job, 1 to 16.', { minimum: 1, maximum: 16, default: X.trialsPerJob }),
         maxFailedTrials: int('Failed trials tolerated before the experiment fails.', { minimum: 0, maximum: L.maxFailedTrials, default: X.maxFailedTrials }),
         backoffLimit: int('Retries of a failed evaluator Job before its trials are Failed.', { minimum: 0, maximum: L.backoffLimit, default: X.backoffLimit }),
+        timeoutSeconds: int('Seconds an evaluator Job may run (its activeDeadlineSeconds): a pod stuck pulling its image, unschedulable or hung fails its attempt after this, and the attempt is retried up to backoffLimit. May change while the experiment runs.', {
+          minimum: 1,
+          maximum: L.timeoutSeconds,
+          default: X.timeoutSeconds,
+        }),
         template: TEMPLATE_SCHEMA,
       },
       { default: {} },
     ),
     suspend: { type: 'boolean', description: 'When true, no new evaluations start; false resumes.', default: D.suspend },
   },
-  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...CALIBRATED_PROXY_RULES, calibratedBatchFits] },
-);
+  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...CALIBRATED_PROXY_RULES, calibratedBatchFits, zeroCostOnOnnx] },
+));
+
+/** The spec with the transition rules that keep its fixed fields fixed (fixed.ts). */
+function withFixedFields(spec: SchemaNode): SchemaNode {
+  return { ...spec, 'x-kubernetes-validations': [...(spec['x-kubernetes-validations'] ?? []), ...fixedFieldRules(spec)] };
+}

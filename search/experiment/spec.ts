@@ -97,6 +97,8 @@ export interface ExecutionSpec {
   readonly trialsPerJob: number;
   readonly maxFailedTrials: number;
   readonly backoffLimit: number;
+  /** activeDeadlineSeconds of each evaluator Job. */
+  readonly timeoutSeconds: number;
   /** Evaluator pod settings: the allow-listed part of a PodTemplateSpec (template.ts). */
   readonly template: PodTemplate;
 }

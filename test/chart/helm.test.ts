@@ -77,7 +77,7 @@ describe('helm chart', { skip: noHelm }, () => {
   test('default values: the operator Deployment as the issue asks', () => {
     const ms = render();
     const kinds = ms.map((m) => m.kind).sort();
-    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     const deploy = one(ms, 'Deployment');
     assert.equal(deploy.spec.replicas, 2);
     const pod = deploy.spec.template.spec;
@@ -98,6 +98,13 @@ describe('helm chart', { skip: noHelm }, () => {
     assert.equal(pod.automountServiceAccountToken, true);
     assert.deepEqual(c.env.find((e: { name: string }) => e.name === 'POD_NAMESPACE').valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
 
+    // /metrics is reachable only from the scrapers the values name; probes from anywhere.
+    const policy = one(ms, 'NetworkPolicy');
+    assert.deepEqual(policy.spec.podSelector.matchLabels, deploy.spec.selector.matchLabels);
+    assert.deepEqual(policy.spec.ingress, [
+      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] },
+      { ports: [{ port: 'probes', protocol: 'TCP' }] },
+    ]);
     const svc = one(ms, 'Service');
     assert.deepEqual(svc.spec.selector, deploy.spec.selector.matchLabels);
     assert.deepEqual(svc.spec.ports, [{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
@@ -320,13 +327,17 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
     // replica on free ports.
     const table = join(ROOT, '..', 'shared', 'data', 'nasbench201', 'nb201-cifar10.csv');
     if (!existsSync(table) && !IN_CI) return t.skip(`no NAS-Bench-201 table at ${table}`);
+    // Two watched namespaces (a Role in each, no ClusterRole); the experiment runs in the second.
+    const other = `${ns}-other`;
     const work = `${ns}-exp`;
-    let r = kubectl(['create', 'namespace', work]);
+    let r = kubectl(['create', 'namespace', other]);
+    assert.equal(r.status, 0, r.stderr);
+    r = kubectl(['create', 'namespace', work]);
     assert.equal(r.status, 0, r.stderr);
     try {
       await waitFor('default ServiceAccount', () => kubectl(['get', 'sa', 'default', '-n', work]).status === 0, 60_000);
       const [metrics, probes] = [await freePort(), await freePort()];
-      r = helm(['install', `${release}-run`, CHART, '--namespace', ns, '--set', 'operator.replicas=1', '--set', `operator.watchNamespace=${work}`,
+      r = helm(['install', `${release}-run`, CHART, '--namespace', ns, '--set', 'operator.replicas=1', '--set', `operator.watchNamespaces={${other},${work}}`,
         '--set', `metrics.port=${metrics}`, '--set', `operator.probes.port=${probes}`, '--set', 'evaluator.image.repository=rwenas-evaluator']);
       assert.equal(r.status, 0, r.stderr);
       const lease = await waitFor('the operator to take its Lease', () => {
@@ -376,6 +387,7 @@ describe('helm chart on the test control plane', { skip: noCluster }, () => {
     } finally {
       helm(['uninstall', `${release}-run`, '--namespace', ns, '--wait']);
       kubectl(['delete', 'namespace', work, '--wait=false', '--ignore-not-found']);
+      kubectl(['delete', 'namespace', other, '--wait=false', '--ignore-not-found']);
       kubectl(['delete', 'pv', `${work}-data`, '--wait=false', '--ignore-not-found']);
     }
   });

@@ -65,6 +65,20 @@ describe('chart RBAC', { skip: unavailable('helm', !findTool('helm')) }, () => {
     assert.notEqual(pod.serviceAccountName, one(ms, 'ServiceAccount').metadata.name, 'evaluators must not run as the operator');
   });
 
+  test('operator.watchNamespaces: a Role and RoleBinding in each namespace, --namespace a,b, and no ClusterRole', () => {
+    const watched = render(['--set', 'operator.watchNamespaces={team-a,team-b}']);
+    assert.ok(!watched.some((m) => m.kind.startsWith('Cluster')), 'no cluster-wide grant');
+    for (const ns of ['team-a', 'team-b']) {
+      const role = watched.find((m) => m.kind === 'Role' && m.metadata.name.endsWith('-operator') && m.metadata.namespace === ns);
+      assert.ok(role, `a Role in ${ns}`);
+      assert.deepEqual(granted(role.rules), used('cluster'));
+      const binding = watched.find((m) => m.kind === 'RoleBinding' && m.metadata.name.endsWith('-operator') && m.metadata.namespace === ns);
+      assert.deepEqual(binding?.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    }
+    const args: string[] = one(watched, 'Deployment').spec.template.spec.containers[0].args;
+    assert.equal(args[args.indexOf('--namespace') + 1], 'team-a,team-b');
+  });
+
   test('operator.watchNamespace: the same rules as a Role in that namespace, and no ClusterRole', () => {
     const watched = render(['--set', 'operator.watchNamespace=team-a']);
     assert.ok(!watched.some((m) => m.kind.startsWith('Cluster')), 'no cluster-wide grant');

@@ -46,7 +46,7 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ ser
 async function cifarArchive(dir: string): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  p.on('data', (c) => chunks.push(c as Buffer));
   const done = new Promise<void>((r) => p.on('end', () => r()));
   for (const f of FILES) p.entry({ name: `cifar-10-batches-bin/${f}` }, readFileSync(join(dir, f)));
   p.finalize();

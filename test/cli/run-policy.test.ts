@@ -18,7 +18,8 @@ const ALL_NONE = '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|';
 
 test('a degenerate cell (singular NASWOT kernel) is Succeeded with the worst error and never spends the failure budget', needsCifar(), () => {
   const out = tempDir();
-  const r = rwenas(['run', 'examples/nb201-default.yaml', '--out', out, '--log-format', 'json', '--workers', '1', '--set', `spec.evaluation.dataset.path=${cifar10Dir()}`,
+  // naswot+params: the NASWOT kernel of the all-none cell is singular (zero-cost's terms give it 100 anyway).
+  const r = rwenas(['run', 'examples/nb201-default.yaml', '--out', out, '--log-format', 'json', '--workers', '1', '--set', `spec.evaluation.dataset.path=${cifar10Dir()}`, '--set', 'spec.evaluation.method=naswot+params',
     '--set', 'spec.algorithm.populationSize=4', '--set', 'spec.algorithm.generations=0', '--set', `spec.algorithm.initialGenomes=["${ALL_NONE}"]`, '--set', 'spec.execution.maxFailedTrials=0']);
   assert.equal(r.status, 0, r.stderr);
   const trials = read(out, 'trials.jsonl').trim().split('\n').map((l) => JSON.parse(l));
@@ -54,8 +55,12 @@ test('a run over the failure budget exits 1 and still writes front, summary and 
 test('an interrupted run writes front, summary and plot marked incomplete, and says how to resume', async () => {
   const out = tempDir();
   let pid = 0;
+  // 4,000 generations (within the schema's bounds) run far longer than it takes to interrupt.
+  let exited = false;
   const running = rwenasAsync(['run', EXAMPLE, '--out', out, '--log-format', 'json', '--set', 'spec.algorithm.generations=4000'], { onStart: (p) => (pid = p) });
-  await until(() => existsSync(join(out, 'state.json')), 60_000, 'state.json');
+  void running.then(() => (exited = true));
+  await until(() => existsSync(join(out, 'state.json')) || exited, 60_000, 'state.json');
+  if (exited) assert.fail(`the run ended before it could be interrupted: ${(await running).stderr}`);
   process.kill(pid, 'SIGINT');
   const r = await running;
   assert.equal(r.status, 130, r.stderr);

@@ -66,7 +66,11 @@ test('the error is a strictly decreasing transform of the combined score', () =>
 test('calibration: refused for an uncalibrated space, another proxy size or too few train images', () => {
   const nb201 = spaceByName('nb201');
   assert.equal(calibrationFor(spec(), nb201).naswotBatch, 128);
-  assert.throws(() => calibrationFor(spec({ proxy: { channels: 32 } }), nb201), /^Error: spec\.searchSpace\.proxy\.channels: naswot\+params on nb201 is calibrated for a proxy with channels 16, got 32/);
+  // The manifest refuses the override first (naming the field); the calibration still refuses
+  // a spec that reached it some other way.
+  assert.throws(() => spec({ proxy: { channels: 32 } }), /spec\.searchSpace\.proxy\.channels: naswot\+params and zero-cost are calibrated on the space's default proxy/);
+  const wider = { ...spec(), searchSpace: { ...spec().searchSpace, proxy: { channels: 32 } } };
+  assert.throws(() => calibrationFor(wider, nb201), /^Error: spec\.searchSpace\.proxy\.channels: naswot\+params on nb201 is calibrated for a proxy with channels 16, got 32/);
   const few = { ...spec(), evaluation: { ...spec().evaluation, rwe: { ...spec().evaluation.rwe, trainSamples: 100 } } };
   assert.throws(() => calibrationFor(few, nb201), /spec\.evaluation\.rwe\.trainSamples: naswot\+params on nb201 needs at least 128 images/);
   for (const name of ['nb201', 'darts', 'mobilenetv3'] as const) {

@@ -2,6 +2,7 @@
 // the refusals of what its calibration was not fitted for, and real evaluations on CIFAR-10.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DegenerateNetworkError } from '../../evaluator/degenerate.js';
 import { ZERO_COST_CALIBRATIONS } from '../../evaluator/estimators/calibration.js';
 import { combinationScore, estimatedError, FEATURES, type Term } from '../../evaluator/estimators/zero-cost.js';
 import { rankingScore } from '../../evaluator/estimators/zero-cost-estimator.js';
@@ -63,7 +64,9 @@ test('the score is the z-scored weighted sum and the error map is strictly decre
   assert.ok(Math.abs(combinationScore(terms, { swap: 100, meco: 1 })) < 1e-12);
   assert.ok(Math.abs(combinationScore(terms, { swap: 100 * Math.exp(2), meco: 2 }) - 1.5) < 1e-12);
   assert.throws(() => combinationScore(terms, { swap: 100 }), /proxy meco was not measured/);
-  assert.throws(() => combinationScore(terms, { swap: 0, meco: 1 }), /proxy swap is not finite/);
+  // An infinite term is a degenerate network (recorded with the worst error); NaN is a failure.
+  assert.throws(() => combinationScore(terms, { swap: 0, meco: 1 }), (e: Error) => e instanceof DegenerateNetworkError && /proxy swap is not finite/.test(e.message));
+  assert.throws(() => combinationScore(terms, { swap: 100, meco: NaN }), (e: Error) => !(e instanceof DegenerateNetworkError) && /proxy meco is not finite/.test(e.message));
   const map = ZERO_COST_CALIBRATIONS.nb201!.error!;
   const scores = [-50, -5, -1, 0, 1, 5, 50];
   const errors = scores.map((s) => estimatedError(map, s));

@@ -3,11 +3,11 @@
 // experiment manifests, and run the same manifest locally for comparison.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { apply, getJson, kubeconfigPath, kubectlOk, waitFor } from '../k8s/cluster.js';
+import { apply, getJson, kubeconfigPath, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
 
 export const root = new URL('../../', import.meta.url).pathname;
 export const dataDir = process.env.RWENAS_DATA_DIR ?? join(root, '..', 'shared', 'data');
@@ -17,7 +17,8 @@ let crdsInstalled = false;
 export async function installCrds(): Promise<void> {
   if (crdsInstalled) return;
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(root, 'crds')]);
-  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/nasexperiments.rwenas.dev', 'crd/nastrials.rwenas.dev']);
+  // Right after apply a CRD may have no conditions yet, which `kubectl wait` reports as an error.
+  await waitFor('the CRDs Established', async () => (await kubectl(['wait', '--for=condition=Established', '--timeout=10s', 'crd/nasexperiments.rwenas.dev', 'crd/nastrials.rwenas.dev'])).code === 0, { timeoutMs: 60_000 });
   crdsInstalled = true;
 }
 
@@ -44,7 +45,7 @@ export interface OperatorProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startOperator(namespace: string, opts: { leaderElect?: boolean; identity?: string } = {}): Promise<OperatorProcess> {
+export async function startOperator(namespace: string, opts: { leaderElect?: boolean; identity?: string; args?: string[]; kubeconfig?: string } = {}): Promise<OperatorProcess> {
   const metricsPort = await freePort();
   const probePort = await freePort();
   const identity = opts.identity ?? `op-${metricsPort}`;
@@ -56,8 +57,9 @@ export async function startOperator(namespace: string, opts: { leaderElect?: boo
     '--identity', identity,
     '--resync', '10s',
   ];
+  args.push(...(opts.args ?? []));
   if (opts.leaderElect) args.push('--leader-elect', '--leader-election-namespace', namespace, '--lease-duration', '4s', '--renew-deadline', '3s', '--retry-period', '500ms');
-  const proc = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: opts.kubeconfig ?? kubeconfigPath() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -202,4 +204,51 @@ export function transitionSeconds(jobs: any[], pods: any[]): number[] {
     if (finished.length && created.length) out.push((Math.min(...created) - Math.max(...finished)) / 1000);
   }
   return out;
+}
+
+/**
+ * A TCP proxy in front of the API server, and a kubeconfig that goes through it: freeze()
+ * stops moving bytes on every connection, old and new (a network partition in which requests
+ * hang rather than fail), thaw() resumes. A real network fault, not a stand-in for the API.
+ */
+export async function apiProxy(): Promise<{ kubeconfig: string; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  const original = readFileSync(kubeconfigPath(), 'utf8');
+  const target = new URL(/server:\s*(\S+)/.exec(original)![1]);
+  let frozen = false;
+  // Bytes that arrive while frozen are held (not dropped: that would fail requests rather than hang them).
+  const held: (() => void)[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const forward = (from: import('node:net').Socket, to: import('node:net').Socket) =>
+    from.on('data', (d) => (frozen ? held.push(() => to.write(d)) : to.write(d)));
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    forward(client, upstream);
+    forward(upstream, client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'rwenas-proxy-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, original.replace(target.origin, `${target.protocol}//127.0.0.1:${port}`));
+  return {
+    kubeconfig,
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      frozen = false;
+      for (const write of held.splice(0)) write();
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }

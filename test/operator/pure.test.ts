@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batches, jobName, trialName } from '../../operator/naming.js';
-import { buildJob, jobState, jobTrials } from '../../operator/jobs.js';
+import { buildJob, jobState } from '../../operator/jobs.js';
 import { changedFields, lockDigests, resolveSpec } from '../../operator/spec.js';
 import { countTrials, mergeConditions, topLevelPatch } from '../../operator/status.js';
 import { decodeResults, describeTermination } from '../../operator/results.js';
@@ -66,7 +66,6 @@ test('the evaluator Job keeps the user template but owns command, env and securi
   assert.equal(job.spec!.template.metadata!.labels!.team, 'a');
   assert.equal(job.spec!.template.metadata!.labels!['rwenas.dev/experiment'], 'exp1');
   assert.deepEqual(job.metadata!.ownerReferences, [{ apiVersion: 'rwenas.dev/v1alpha1', kind: 'NASExperiment', name: 'exp1', uid: 'u-1', controller: true, blockOwnerDeletion: true }]);
-  assert.deepEqual(jobTrials(job), ['t1']);
   assert.equal(jobState(job), 'Active');
   assert.equal(jobState({ status: { conditions: [{ type: 'Failed', status: 'True' }] } } as never), 'Failed');
 });
@@ -154,7 +153,7 @@ test('the work queue serialises a key, dedups, and backs off exponentially', asy
 test('RBAC rules come from the API call table, one rule per resource', () => {
   const rules = rbacRules('cluster');
   const jobs = rules.find((r) => r.resources[0] === 'jobs')!;
-  assert.deepEqual(jobs.verbs, ['create', 'delete', 'list', 'watch']);
+  assert.deepEqual(jobs.verbs, ['create', 'delete', 'get', 'list', 'watch']);
   assert.deepEqual(rbacRules('operator'), [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update'] }]);
   assert.equal(Object.keys(API_CALLS).length, rules.reduce((n, r) => n + r.verbs.length, 0) + 3);
 });

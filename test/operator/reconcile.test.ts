@@ -56,6 +56,8 @@ const podsOf = (list: k8s.V1Pod[]) => {
   for (const p of list) m.set(p.metadata!.labels!['job-name'], [...(m.get(p.metadata!.labels!['job-name']) ?? []), p]);
   return m;
 };
+// The operator's own plan: batch b of generation 0 is names[2b], names[2b+1] (trialsPerJob 2).
+const planned = { experiment: EXP, batchTrials: (g: number, b: number) => (g === 0 ? names.slice(2 * b, 2 * b + 2) : []) };
 const running = (job: string): TrialStatus => ({ phase: 'Running', job, attempts: 1, startTime: '2026-01-01T00:00:00.000Z' });
 const succeeded: TrialStatus = { phase: 'Succeeded', objectives: { error: 10, params: 1, flops: 2 } };
 
@@ -63,7 +65,7 @@ test('harvest: a Complete Job without its pod waits out the pod grace period, th
   const s = spec();
   const j = job(0, 0, 'Complete', names.slice(0, 2), NOW - 1000);
   const trials = trialsOf([trial(0, running(j.metadata!.name!)), trial(1, running(j.metadata!.name!))]);
-  const base = { spec: s, required: requiredObjectives(s), trials, jobs: [j], podsByJob: podsOf([]) };
+  const base = { ...planned, spec: s, required: requiredObjectives(s), trials, jobs: [j], podsByJob: podsOf([]) };
   const waiting = harvest({ ...base, now: NOW });
   assert.equal(waiting.requeueAfterMs, POD_RECHECK_MS);
   assert.deepEqual([waiting.results, [...waiting.retryable], waiting.failures], [[], [], []], 'nothing is decided within the grace period');
@@ -80,7 +82,7 @@ test('harvest: only the latest attempt of a batch is retried or failed; an earli
   const a0 = job(0, 0, 'Failed', names.slice(0, 2));
   const a1 = job(0, 1, 'Failed', names.slice(0, 2));
   const trials = trialsOf([trial(0, running(a1.metadata!.name!)), trial(1, running(a1.metadata!.name!))]);
-  const base = { spec: s, required: requiredObjectives(s), trials, podsByJob: podsOf([pod(a0, 'oom', 137), pod(a1, 'oom', 137)]), now: NOW };
+  const base = { ...planned, spec: s, required: requiredObjectives(s), trials, podsByJob: podsOf([pod(a0, 'oom', 137), pod(a1, 'oom', 137)]), now: NOW };
   const h = harvest({ ...base, jobs: [a0, a1] });
   assert.deepEqual([...h.retryable], [a1.metadata!.name]);
   assert.deepEqual(h.failures.map((f) => f.attempt), [1]);
@@ -105,13 +107,13 @@ test('harvest: at backoffLimit the open trials fail with the last reason; a resu
   const s = spec({ backoffLimit: 1 });
   const a1 = job(0, 1, 'Failed', names.slice(0, 2));
   const trials = trialsOf([trial(0, running(a1.metadata!.name!)), trial(1, running(a1.metadata!.name!))]);
-  const h = harvest({ spec: s, required: requiredObjectives(s), trials, jobs: [a1], podsByJob: podsOf([pod(a1, 'boom', 1)]), now: NOW });
+  const h = harvest({ ...planned, spec: s, required: requiredObjectives(s), trials, jobs: [a1], podsByJob: podsOf([pod(a1, 'boom', 1)]), now: NOW });
   assert.equal(h.retryable.size, 0);
   assert.deepEqual(h.results.map((r) => [r.status.phase, r.status.reason, r.status.attempts]), [['Failed', 'EvaluationFailed', 2], ['Failed', 'EvaluationFailed', 2]]);
   assert.match(h.results[0].status.message!, /^failed 2 time\(s\) \(backoffLimit 1\); last: pod .* exited 1: boom$/);
   const done = job(1, 0, 'Complete', names.slice(2, 4));
   const msg = encodeBatchResult({ trials: [{ name: names[2], status: 'Succeeded', objectives: { error: 9, params: 1 } }, { name: names[3], status: 'Failed', objectives: {}, reason: 'bad genome' }] });
-  const h2 = harvest({ spec: s, required: requiredObjectives(s), trials: trialsOf([trial(2), trial(3)]), jobs: [done], podsByJob: podsOf([pod(done, msg)]), now: NOW });
+  const h2 = harvest({ ...planned, spec: s, required: requiredObjectives(s), trials: trialsOf([trial(2), trial(3)]), jobs: [done], podsByJob: podsOf([pod(done, msg)]), now: NOW });
   assert.deepEqual(h2.results.map((r) => [r.status.phase, r.status.message]), [['Failed', 'the evaluator reported no flops'], ['Failed', 'bad genome']]);
 });
 

@@ -47,3 +47,10 @@ app.kubernetes.io/part-of: rwenas
 {{- define "rwenas.image" -}}
 {{- printf "%s:%s" .repository (default .appVersion .tag) -}}
 {{- end -}}
+
+{{/* The watched namespaces as a JSON list: operator.watchNamespaces plus operator.watchNamespace; [] = all. */}}
+{{- define "rwenas.watchNamespaces" -}}
+{{- $all := .Values.operator.watchNamespaces | default list -}}
+{{- with .Values.operator.watchNamespace }}{{ $all = prepend $all . }}{{ end -}}
+{{- $all | uniq | toJson -}}
+{{- end -}}

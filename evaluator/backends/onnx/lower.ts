@@ -1,7 +1,8 @@
 // Lowers the architecture IR to an ONNX model (opset 17) with the weights as initializers.
-// Batch norm uses the batch's own statistics (training-mode BN, gamma 1, beta 0), which the
-// inference operator BatchNormalization cannot express, so it is written out as
-// ReduceMean / Sub / Mul / ReduceMean / Add / Sqrt / Reciprocal / Mul over (N, H, W).
+// For the evaluator, batch norm uses the batch's own statistics (training-mode BN, gamma 1,
+// beta 0), which the inference operator BatchNormalization cannot express, so it is written
+// out as pooled means of x and x*x feeding BatchNormalization. The exporter (evaluator/export)
+// lowers the same graph with stored statistics instead (`LowerOptions.batchNorm`).
 import onnxProto from 'onnx-proto';
 import type { Graph, Node } from '../../../search/ir.js';
 import { ancestors, BN_EPSILON } from '../backend.js';
@@ -73,8 +74,37 @@ function vectorInfo(name: string, n: number): onnxProto.onnx.IValueInfoProto {
   return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: n }] } } } };
 }
 
+/** Stored batch-norm state of one node (inference mode): PyTorch's BatchNorm2d tensors. */
+export interface BatchNormState {
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+  readonly runningMean: Float32Array;
+  readonly runningVar: Float32Array;
+}
+
+export type ParamRole = 'weight' | 'bias' | 'running_mean' | 'running_var';
+
+export interface LowerOptions {
+  /** 'batch' (default): statistics of the batch, as the evaluator runs; 'inference': stored ones. */
+  readonly batchNorm?: 'batch' | 'inference';
+  /** Inference mode: the state of each batchnorm node (PyTorch's initial state where absent). */
+  readonly batchNormState?: ReadonlyMap<number, BatchNormState>;
+  /** Initializer name of a node's parameter (default w<id>, b<id>, ...). */
+  readonly paramName?: (node: Node, role: ParamRole) => string;
+  /** Tensor name of a node's output (default n<id>; node 0 is always `input`). */
+  readonly tensorName?: (id: number) => string;
+  /** The logits of a linear graph output as [N, classes] instead of [N, classes, 1, 1]. */
+  readonly flatLogits?: boolean;
+  /** Shapes of every intermediate tensor as value_info (for viewers and shape checks). */
+  readonly valueInfo?: boolean;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly graphName?: string;
+}
+
+const defaultParamName = (node: Node, role: ParamRole): string => `${role === 'weight' ? 'w' : role === 'bias' ? 'b' : role}${node.id}`;
+
 /** The serialised ModelProto computing the given output nodes (only their ancestors are lowered). */
-export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly number[], extra: ExtraOutputs = {}): Uint8Array {
+export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly number[], extra: ExtraOutputs = {}, options: LowerOptions = {}): Uint8Array {
   const first = extra.firstImage ?? [];
   const variance = extra.bnVariance ?? [];
   for (const id of variance) {
@@ -84,14 +114,16 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
   const computed = [...outputs, ...first, ...variance, ...moments];
   const nodes: INodeProto[] = [];
   const init: ITensorProto[] = [];
-  const name = (id: number): string => (id === 0 ? INPUT_NAME : outputName(id));
+  const tensor = options.tensorName ?? outputName;
+  const name = (id: number): string => (id === 0 ? INPUT_NAME : tensor(id));
+  const ctx: LowerContext = { graph, weights, init, options, paramName: options.paramName ?? defaultParamName, flat: new Set(options.flatLogits ? outputs.filter((o) => graph.nodes[o].op.kind === 'linear') : []) };
   const add = (opType: string, input: string[], output: string | string[], attribute: IAttributeProto[] = []): void => {
     const outs = Array.isArray(output) ? output : [output];
     nodes.push({ opType, input, output: outs, name: `${outs[0]}_${opType}_${nodes.length}`, attribute });
   };
   const ops = ancestors(graph, computed).map((id) => graph.nodes[id].op.kind);
   // Shared constants, only when used (ONNX Runtime warns about unused initializers).
-  if (ops.includes('batchnorm')) init.push(int64Tensor('shape_c', [-1]));
+  if (ops.includes('batchnorm') && options.batchNorm !== 'inference') init.push(int64Tensor('shape_c', [-1]));
   if (ops.includes('zero')) init.push(floatTensor('zero', [], new Float32Array([0])));
 
   for (const id of ancestors(graph, computed)) {
@@ -99,9 +131,9 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
     const node = graph.nodes[id];
     const ins = node.inputs.map(name);
     const out = name(id);
-    lowerNode(node, ins, out, graph, weights, add, init);
+    lowerNode(node, ins, out, ctx, add);
   }
-  if (outputs.includes(0)) add('Identity', [INPUT_NAME], outputName(0));
+  if (outputs.includes(0)) add('Identity', [INPUT_NAME], tensor(0));
   if (first.length > 0) {
     init.push(int64Tensor('first_starts', [0]), int64Tensor('first_ends', [extra.firstImages ?? 1]), int64Tensor('first_axes', [0]));
     for (const id of first) add('Slice', [name(id), 'first_starts', 'first_ends', 'first_axes'], firstImageName(id));
@@ -120,20 +152,24 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
   }
 
   const inShape = graph.inputShape;
+  const outputSet = new Set(outputs);
+  const info = (id: number) => {
+    const s = graph.nodes[id].shape;
+    return ctx.flat.has(id) ? valueInfo2d(name(id), s.c) : valueInfo(name(id), s.c, s.h, s.w);
+  };
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'rwenas',
     opsetImport: [{ domain: '', version: OPSET }],
+    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
-      name: 'rwenas',
+      name: options.graphName ?? 'rwenas',
       node: nodes,
       initializer: init,
       input: [valueInfo(INPUT_NAME, inShape.c, inShape.h, inShape.w)],
+      valueInfo: options.valueInfo ? ancestors(graph, outputs).filter((id) => id !== 0 && !outputSet.has(id)).map(info) : [],
       output: [
-        ...outputs.map((o) => {
-          const s = graph.nodes[o].shape;
-          return valueInfo(outputName(o), s.c, s.h, s.w);
-        }),
+        ...outputs.map(info),
         ...first.map((o) => {
           const s = graph.nodes[o].shape;
           return valueInfo(firstImageName(o), s.c, s.h, s.w, extra.firstImages ?? 1);
@@ -149,15 +185,23 @@ export function lowerToOnnx(graph: Graph, weights: Weights, outputs: readonly nu
   return onnx.ModelProto.encode(model).finish();
 }
 
-function lowerNode(
-  node: Node,
-  ins: string[],
-  out: string,
-  graph: Graph,
-  weights: Weights,
-  add: (opType: string, input: string[], output: string | string[], attribute?: IAttributeProto[]) => void,
-  init: ITensorProto[],
-): void {
+function valueInfo2d(name: string, c: number): onnxProto.onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: c }] } } } };
+}
+
+interface LowerContext {
+  readonly graph: Graph;
+  readonly weights: Weights;
+  readonly init: ITensorProto[];
+  readonly options: LowerOptions;
+  readonly paramName: (node: Node, role: ParamRole) => string;
+  /** Linear outputs written as [N, classes]. */
+  readonly flat: ReadonlySet<number>;
+}
+
+function lowerNode(node: Node, ins: string[], out: string, ctx: LowerContext, add: (opType: string, input: string[], output: string | string[], attribute?: IAttributeProto[]) => void): void {
+  const { graph, weights, init } = ctx;
+  const pname = (role: ParamRole) => ctx.paramName(node, role);
   const op = node.op;
   switch (op.kind) {
     case 'input':
@@ -166,11 +210,11 @@ function lowerNode(
       const w = weights.get(node.id);
       if (!w) throw new Error(`node ${node.id} (${node.name}): no weights`);
       const inC = graph.nodes[node.inputs[0]].shape.c;
-      init.push(floatTensor(`w${node.id}`, [op.outChannels, inC / op.groups, op.kernel, op.kernel], w.weight));
-      const input = [ins[0], `w${node.id}`];
+      init.push(floatTensor(pname('weight'), [op.outChannels, inC / op.groups, op.kernel, op.kernel], w.weight));
+      const input = [ins[0], pname('weight')];
       if (w.bias) {
-        init.push(floatTensor(`b${node.id}`, [op.outChannels], w.bias));
-        input.push(`b${node.id}`);
+        init.push(floatTensor(pname('bias'), [op.outChannels], w.bias));
+        input.push(pname('bias'));
       }
       const p = op.padding;
       add('Conv', input, out, [
@@ -183,6 +227,7 @@ function lowerNode(
       return;
     }
     case 'batchnorm': {
+      if (ctx.options.batchNorm === 'inference') return lowerStoredBatchNorm(node, op.affine, ins, out, ctx, add);
       // Batch statistics over (N, H, W): GlobalAveragePool then a mean over N, of x and of
       // x*x (var = E[x^2] - mean^2, floored at 0), then the inference BatchNormalization
       // with those as its mean and variance. ONNX Runtime keeps GlobalAveragePool and x*x in
@@ -250,13 +295,17 @@ function lowerNode(
       const w = weights.get(node.id);
       if (!w) throw new Error(`node ${node.id} (${node.name}): no weights`);
       const s = graph.nodes[node.inputs[0]].shape;
-      init.push(floatTensor(`w${node.id}`, [op.outFeatures, s.c * s.h * s.w], w.weight));
-      const input = [`${out}_flat`, `w${node.id}`];
+      init.push(floatTensor(pname('weight'), [op.outFeatures, s.c * s.h * s.w], w.weight));
+      const input = [`${out}_flat`, pname('weight')];
       if (w.bias) {
-        init.push(floatTensor(`b${node.id}`, [op.outFeatures], w.bias));
-        input.push(`b${node.id}`);
+        init.push(floatTensor(pname('bias'), [op.outFeatures], w.bias));
+        input.push(pname('bias'));
       }
       add('Flatten', ins, `${out}_flat`, [attr('axis', 1)]);
+      if (ctx.flat.has(node.id)) {
+        add('Gemm', input, out, [attr('transB', 1)]);
+        return;
+      }
       // Gemm gives [N, out]; reshape to [N, out, 1, 1] so every output is NCHW.
       add('Gemm', input, `${out}_2d`, [attr('transB', 1)]);
       init.push(int64Tensor(`${out}_shape`, [-1, op.outFeatures, 1, 1]));
@@ -264,4 +313,36 @@ function lowerNode(
       return;
     }
   }
+}
+
+/**
+ * Inference batch norm with stored statistics: one BatchNormalization whose scale, bias, mean
+ * and variance are named initializers (PyTorch's initial 1, 0, 0, 1 unless given). Without
+ * affine parameters, scale and bias are shared constant ones and zeros.
+ */
+function lowerStoredBatchNorm(node: Node, affine: boolean, ins: string[], out: string, ctx: LowerContext, add: (opType: string, input: string[], output: string | string[], attribute?: IAttributeProto[]) => void): void {
+  const c = node.shape.c;
+  const state = ctx.options.batchNormState?.get(node.id);
+  const tensor = (role: ParamRole, fill: number, given: Float32Array | undefined): string => {
+    const n = ctx.paramName(node, role);
+    if (given && given.length !== c) throw new RangeError(`node ${node.id} (${node.name}): ${role} has ${given.length} values, expected ${c}`);
+    ctx.init.push(floatTensor(n, [c], given ?? new Float32Array(c).fill(fill)));
+    return n;
+  };
+  let scale: string;
+  let bias: string;
+  if (affine) {
+    scale = tensor('weight', 1, state?.weight);
+    bias = tensor('bias', 0, state?.bias);
+  } else {
+    scale = `const_ones_${c}`;
+    bias = `const_zeros_${c}`;
+    if (!ctx.init.some((x) => x.name === scale)) {
+      ctx.init.push(floatTensor(scale, [c], new Float32Array(c).fill(1)));
+      ctx.init.push(floatTensor(bias, [c], new Float32Array(c)));
+    }
+  }
+  const mean = tensor('running_mean', 0, state?.runningMean);
+  const variance = tensor('running_var', 1, state?.runningVar);
+  add('BatchNormalization', [ins[0], scale, bias, mean, variance], out, [attr('epsilon', BN_EPSILON, true)]);
 }

@@ -41,8 +41,8 @@ export class DifferentiableNetwork {
       const lw = weights.get(node.id);
       if (!lw) continue;
       const values = opts.absolute ? lw.weight.map(Math.abs) : lw.weight;
-      const bias = lw.bias ? tf.variable(tf.tensor1d(opts.absolute ? lw.bias.map(Math.abs) : lw.bias)) : undefined;
-      layers.push({ node: node.id, weight: tf.variable(tfjsLayout(graph, node, values)), bias });
+      const bias = lw.bias ? variable(tf.tensor1d(opts.absolute ? lw.bias.map(Math.abs) : lw.bias)) : undefined;
+      layers.push({ node: node.id, weight: variable(tfjsLayout(graph, node, values)), bias });
     }
     return new DifferentiableNetwork(graph, layers, new Map(layers.map((l) => [l.node, l])));
   }
@@ -86,6 +86,7 @@ export class DifferentiableNetwork {
   evaluate(node: Node, ins: tf.Tensor4D[], bn: BatchNormMode): tf.Tensor4D {
     const op = node.op;
     if (op.kind === 'batchnorm' && bn === 'identity') return ins[0];
+    if (op.kind === 'maxpool') return maxPool(ins[0], op.kernel, op.stride, op.padding);
     const p = this.byNode.get(node.id);
     if (op.kind !== 'conv') return forward(node, ins, this.graph, p ? { w: p.weight, b: p.bias } : undefined);
     let conv = this.convs.get(node.id);
@@ -99,6 +100,37 @@ export class DifferentiableNetwork {
     const y = conv(ins[0], p!.weight as tf.Tensor4D);
     return p!.bias ? tf.add(y, p!.bias) : y;
   }
+}
+
+/** A variable holding `t`'s values; `t` is freed (tf.variable copies it). */
+function variable(t: tf.Tensor): tf.Variable {
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+}
+
+/**
+ * Max pooling as the maximum of its k² taps: tfjs's WASM MaxPoolGrad routes gradients to the
+ * wrong pixels (checked against its CPU backend and a direct loop); tf.maximum's gradient
+ * sends each to the window's maximum. The value is the executor's, exactly.
+ */
+function maxPool(x: tf.Tensor4D, k: number, s: number, p: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const ho = Math.floor((h + 2 * p - k) / s) + 1;
+  const wo = Math.floor((w + 2 * p - k) / s) + 1;
+  // Padded so that every tap's s·Ho x s·Wo window is in bounds (the extra rows are never picked).
+  const extraH = Math.max(0, (k - 1) + s * ho - (h + 2 * p));
+  const extraW = Math.max(0, (k - 1) + s * wo - (w + 2 * p));
+  const xp = tf.pad(x, [[0, 0], [p, p + extraH], [p, p + extraW], [0, 0]], -Infinity);
+  let out: tf.Tensor4D | undefined;
+  for (let kh = 0; kh < k; kh++) {
+    for (let kw = 0; kw < k; kw++) {
+      const win = tf.slice(xp, [0, kh, kw, 0], [n, s * ho, s * wo, c]);
+      const t = s === 1 ? win : tf.reshape(tf.slice(tf.reshape(win, [n, ho, s, wo, s, c]), [0, 0, 0, 0, 0, 0], [n, ho, 1, wo, 1, c]), [n, ho, wo, c]);
+      out = out ? (tf.maximum(out, t) as tf.Tensor4D) : (t as tf.Tensor4D);
+    }
+  }
+  return out!;
 }
 
 /** ONNX-layout weights (as drawn) in the tfjs layout the executor uses. */

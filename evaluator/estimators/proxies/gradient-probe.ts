@@ -20,7 +20,10 @@ export const GRADIENT_PROXIES = ['synflow', 'jacob_cov', 'zico', 'az_trainabilit
 export type GradientProxy = (typeof GRADIENT_PROXIES)[number];
 
 export interface GradientProbeOptions {
-  /** Images per batch (the reference codes' NB201 setting: 64). */
+  /**
+   * Images per batch (the reference codes' NB201 setting: 64). On tfjs's WASM backend (a 4 GB
+   * heap) a DARTS proxy's backward pass fits at 16, not at 32.
+   */
   readonly batchSize?: number;
   /** Mini-batches for ZiCo (its code: 2); jacob_cov and AZ-NAS use the first. */
   readonly batches?: number;

@@ -163,6 +163,9 @@ test('size fields a space does not use, and proxy overrides under naswot+params 
     "spec.searchSpace.proxy.channels: naswot+params and zero-cost are calibrated on the space's default proxy (nb201 16, darts 16, mobilenetv3 16); remove the override or use naswot",
   ]);
   assert.deepEqual(problems(space('darts', '  evaluation: {method: naswot}\n').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), []);
+  assert.deepEqual(problems(space('nb201', '  evaluation: {method: zero-cost, engine: tfjs}\n')), [
+    'spec.evaluation.engine: zero-cost runs its forward proxies on ONNX Runtime, where it was calibrated; use auto or onnx',
+  ]);
   assert.deepEqual(problems(space('nb201', '  evaluation: {method: naswot+params, rwe: {trainSamples: 100}}\n')), [
     'spec.evaluation.rwe.trainSamples: naswot+params needs trainSamples at least its calibrated NASWOT batch (nb201 128, darts 64, mobilenetv3 64)',
   ]);
