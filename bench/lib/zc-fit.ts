@@ -23,9 +23,11 @@ function standardiser(runs: readonly FitRun[], f: Feature): { mean: number; sd: 
   return sd > 0 ? { mean, sd } : undefined;
 }
 
-/** Scores with failures (non-finite terms) ranked last, tied. */
+/** Scores with failures (non-finite terms, singular NASWOT kernels) ranked last, tied. */
 export function scoresOf(terms: readonly Term[], values: readonly Partial<Record<Feature, number>>[]): number[] {
   const raw = values.map((v) => {
+    // As the estimator: a singular NASWOT kernel is a degenerate network (worst error), term or not.
+    if (v.naswot !== undefined && !Number.isFinite(v.naswot)) return NaN;
     try {
       return combinationScore(terms, v);
     } catch {

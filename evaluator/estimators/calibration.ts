@@ -147,8 +147,8 @@ export const ZERO_COST_CALIBRATIONS: Readonly<Partial<Record<SpaceName, ZeroCost
       { feature: 'swap', mean: 11.1324, sd: 1.41649, weight: 1 },
       { feature: 'progressivity', mean: -0.121622, sd: 0.274631, weight: 0.25 },
     ],
-    error: { alpha: 2.38193, beta: 0.244853 },
-    residual: 'estimated minus true test error (100 − test_acc_200ep) on the confirm half, seeds 1 and 2: median |·| 1.3 points, 90th percentile 7.4–7.5 points, RMS 8.3 (the degenerate cells); sd of ln(estimate / truth) 0.28',
+    error: { alpha: 2.40827, beta: 0.313226 },
+    residual: 'estimated minus true test error (100 − test_acc_200ep) on the confirm half, seeds 1 and 2: median |·| 1.6–1.8 points, 90th percentile 4.8 points, RMS 7.5 (degenerate cells); sd of ln(estimate / truth) 0.27; cells with a singular NASWOT kernel are recorded at 100',
   },
   darts: {
     space: 'darts',

@@ -11,6 +11,7 @@ import { OnnxEngine } from '../backends/onnx/backend.js';
 import type { EstimatorFactory } from './estimator.js';
 import { ZERO_COST_CALIBRATIONS, type ZeroCostCalibration } from './calibration.js';
 import { ForwardProxyProbe } from './proxies/forward.js';
+import { DegenerateNetworkError } from '../degenerate.js';
 import { combinationScore, estimatedError } from './zero-cost.js';
 
 /** The calibration for an experiment, or an error naming the field that rules it out. */
@@ -60,7 +61,9 @@ export function zeroCost(): EstimatorFactory {
     return {
       estimate: async (genome, canonical, { params, flops }) => {
         const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));
-        // A degenerate cell (NASWOT's singular kernel) throws DegenerateNetworkError: the worst error.
+        // Images the network cannot tell apart (NASWOT's singular kernel, measured whether or not
+        // NASWOT is a term) or an infinite term: a degenerate network, recorded with the worst error.
+        if (!Number.isFinite(m.scores.naswot)) throw new DegenerateNetworkError('NASWOT kernel is singular: images share identical ReLU codes (degenerate network)');
         const score = combinationScore(cal.terms, { ...m.scores, params, flops });
         const error = cal.error ? estimatedError(cal.error, score) : rankingScore(score);
         return {

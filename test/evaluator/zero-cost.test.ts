@@ -103,8 +103,9 @@ test('zero-cost on real CIFAR-10: identical twice, an estimated error from the c
   assert.equal(stats.errorKind, 'estimated test error (%)');
   assert.equal(a.objectives.error, estimatedError(ZERO_COST_CALIBRATIONS.nb201!.error!, stats.combinedScore));
   for (const t of ZERO_COST_CALIBRATIONS.nb201!.terms) if (t.feature !== 'params' && t.feature !== 'flops') assert.ok(Number.isFinite(stats.proxies[t.feature]), t.feature);
-  // A strong NB201 cell trains to ~94%: its estimate lies within the documented spread.
-  assert.ok(a.objectives.error! > 3 && a.objectives.error! < 15, String(a.objectives.error));
+  // This cell's trained error is 5.72% (NB201 test_acc_200ep 94.28): its estimate lies within
+  // the documented 90th-percentile residual (4.8 points) of it.
+  assert.ok(Math.abs(a.objectives.error! - 5.72) < 4.8, String(a.objectives.error));
 });
 
 test('zero-cost ranks a strong NB201 cell ahead of degenerate ones, on two seeds', needsCifar(), async () => {
