@@ -5,7 +5,9 @@
 // fails when the copy is stale: rerun `npm run fidelity:gen` after editing the page.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const SPACES = { 'Results: NAS-Bench-201': 'nb201', 'Results: NAS-Bench-301 (DARTS space)': 'darts' };
+// Section titles by prefix: the page adds the sample sizes after them.
+const SPACES = { 'Results: NAS-Bench-201': 'nb201', 'Results: NAS-Bench-301': 'darts', "Results: RWE, the paper's method (NAS-Bench-201)": 'nb201' };
+const spaceOf = (title) => Object.entries(SPACES).find(([prefix]) => title.startsWith(prefix))?.[1];
 
 const cells = (line) => line.trim().replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
 
@@ -20,7 +22,7 @@ export function parseFidelity(text) {
     const line = lines[i];
     const h2 = /^## (.*)$/.exec(line);
     if (h2) {
-      space = SPACES[h2[1]];
+      space = spaceOf(h2[1]);
       title = h2[1];
       continue;
     }
@@ -33,10 +35,10 @@ export function parseFidelity(text) {
     const header = cells(line);
     const rows = [];
     for (i += 2; i < lines.length && lines[i].startsWith('|'); i++) rows.push(cells(lines[i]));
-    if (header[0] === 'space' && header[1] === 'default') defaults = { header, rows };
+    if (header[0] === 'space' && header[1].startsWith('default')) defaults = { header, rows };
     else if (space && header[0] === 'estimator') tables.push({ space, title, header, rows });
   }
-  if (!defaults) throw new Error('docs/fidelity.md: no "| space | default |" table');
+  if (!defaults) throw new Error('docs/fidelity.md: no "| space | default ... |" table');
   if (tables.length === 0) throw new Error('docs/fidelity.md: no results tables');
   return { source: 'docs/fidelity.md', tables, defaults };
 }

@@ -17,6 +17,7 @@ export interface FidelityData {
 
 /** The benchmark's row names of each evaluation method as shipped. */
 const ROWS: Record<string, RegExp> = {
+  'zero-cost': /^zero-cost fitted /,
   naswot: /^naswot$/,
   'naswot+params': /^naswot \+ [\d.]+·log params$/,
   rwe: /^rwe all@1 softmax$/,

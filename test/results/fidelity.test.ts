@@ -21,6 +21,7 @@ test('fidelity rows per method and space', () => {
   assert.ok(nb.tables.some((t) => t.rows.some((r) => r[1] === 'confirm')), 'the confirm sample is shown');
   assert.ok(fidelityOf('darts', 'naswot').tables.some((t) => t.rows.some((r) => r[0] === 'naswot')));
   assert.ok(fidelityOf('nb201', 'rwe').tables.length > 0);
+  for (const space of ['nb201', 'darts']) assert.ok(fidelityOf(space, 'zero-cost').tables.some((t) => t.rows.some((r) => r[1] === 'confirm')), `the default's confirm rows on ${space}`);
   assert.deepEqual(fidelityOf('mobilenetv3', 'naswot').tables, [], 'nothing measured on mobilenetv3');
   assert.deepEqual(fidelityOf('nb201', 'table').tables, []);
   assert.ok(fidelityOf('nb201', 'naswot').defaults.rows.some((r) => r[0] === 'nb201'));
