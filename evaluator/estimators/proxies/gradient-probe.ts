@@ -22,7 +22,8 @@ export type GradientProxy = (typeof GRADIENT_PROXIES)[number];
 export interface GradientProbeOptions {
   /**
    * Images per batch (the reference codes' NB201 setting: 64). On tfjs's WASM backend (a 4 GB
-   * heap) a DARTS proxy's backward pass fits at 16, not at 32.
+   * heap) a DARTS proxy's backward pass can run out of memory: at 32 on the first NB301
+   * architecture tried, and at 16 on the 9th of a run (8 measured); 8 ran on the one tried.
    */
   readonly batchSize?: number;
   /** Mini-batches for ZiCo (its code: 2); jacob_cov and AZ-NAS use the first. */
