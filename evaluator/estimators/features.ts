@@ -94,13 +94,18 @@ export async function computeCodes(runner: NetworkRunner, graph: Graph, set: Ima
   if (nodes.length === 0) throw new Error('the network has no ReLU or h-swish activations to take NASWOT codes from');
   const n = set.count;
   const outs = await runner.run(normalisedBatch(set, 0, n, stats), n, nodes);
+  return packCodes(graph, nodes, (id) => outs.get(id)!, n);
+}
+
+/** Packs each image's positive activations of `nodes` (read by `mapOf`) as bits, in node order. */
+export function packCodes(graph: Graph, nodes: readonly number[], mapOf: (node: number) => Float32Array, n: number): Codes {
   const per = nodes.map((id) => graph.nodes[id].shape.c * graph.nodes[id].shape.h * graph.nodes[id].shape.w);
   const units = per.reduce((a, b) => a + b, 0);
   const words = Math.ceil(units / 32);
   const bits = new Uint32Array(n * words);
   let unit = 0;
   nodes.forEach((id, k) => {
-    const map = outs.get(id)!;
+    const map = mapOf(id);
     const size = per[k];
     for (let b = 0; b < n; b++) {
       const row = b * words;

@@ -8,7 +8,7 @@ import type { Graph } from '../../../search/ir.js';
 import { Rng } from '../../../search/random.js';
 import type { ChannelStats, ImageSet } from '../../data/cifar10.js';
 import { channelStats, gather, loadTrainSplit, normalisedBatch, splitIndices } from '../../data/cifar10.js';
-import { codeNodes, type Codes } from '../features.js';
+import { codeNodes, packCodes, type Codes } from '../features.js';
 import { naswotScore } from '../naswot.js';
 import type { OnnxEngine } from '../../backends/onnx/backend.js';
 import { bnVarianceName, channelSumName, firstImageName, gramName, outputName } from '../../backends/onnx/lower.js';
@@ -52,28 +52,8 @@ export function mecoNodes(graph: Graph): number[] {
   return graph.nodes.filter((n) => n.id !== 0 && n.shape.h * n.shape.w > 1).map((n) => n.id);
 }
 
-function packCodes(graph: Graph, nodes: readonly number[], maps: ReadonlyMap<string, Float32Array>, n: number): Codes {
-  const per = nodes.map((id) => graph.nodes[id].shape.c * graph.nodes[id].shape.h * graph.nodes[id].shape.w);
-  const units = per.reduce((a, b) => a + b, 0);
-  const words = Math.ceil(units / 32);
-  const bits = new Uint32Array(n * words);
-  let unit = 0;
-  nodes.forEach((id, k) => {
-    const map = maps.get(outputName(id))!;
-    const size = per[k];
-    for (let b = 0; b < n; b++) {
-      const row = b * words;
-      const src = b * size;
-      for (let u = 0; u < size; u++) {
-        if (map[src + u] > 0) {
-          const bit = unit + u;
-          bits[row + (bit >>> 5)] |= 1 << (bit & 31);
-        }
-      }
-    }
-    unit += size;
-  });
-  return { bits, n, units, words };
+function packNamedCodes(graph: Graph, nodes: readonly number[], maps: ReadonlyMap<string, Float32Array>, n: number): Codes {
+  return packCodes(graph, nodes, (id) => maps.get(outputName(id))!, n);
 }
 
 /** Zen-score's N(0, 1) weights of a trial: seeded from (experiment seed, genome hash), apart from the He weights. */
@@ -95,7 +75,7 @@ export function tensorNodes(graph: Graph): { he: number[]; zen: number[] } {
 export function scoresFromTensors(graph: Graph, n: number, he: ReadonlyMap<number, Float32Array>, zenX: ReadonlyMap<number, Float32Array>, zenMixed: ReadonlyMap<number, Float32Array>): ForwardScores {
   const codes = codeNodes(graph);
   const named = new Map([...he].map(([id, v]) => [outputName(id), v]));
-  const packed = packCodes(graph, codes, named, n);
+  const packed = packNamedCodes(graph, codes, named, n);
   const mecoOf = (image: number) =>
     mecoScore(
       mecoNodes(graph).map((id) => {
@@ -231,7 +211,7 @@ export class ForwardProxyProbe {
       own[name] = (own[name] ?? 0) + (performance.now() - t) / 1000;
       return v;
     };
-    const packed = timed('naswot', () => packCodes(graph, codes, maps, n));
+    const packed = timed('naswot', () => packNamedCodes(graph, codes, maps, n));
     own.swap = own.naswot;
     const naswot = timed('naswot', () => naswotScore(packed));
     const swap = timed('swap', () => swapScore(packed));
