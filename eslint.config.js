@@ -11,7 +11,8 @@ export default tseslint.config(
   },
   // The walls: dependencies point inward to search/. search/ is the pure core and imports
   // nothing else; evaluator/ imports nothing from operator/ or cli/; operator/ takes only the
-  // pod protocol from evaluator/ (it never evaluates), and nothing from cli/.
+  // pod protocol from evaluator/ (it never evaluates), and nothing from cli/; results/
+  // (studies and reports) imports only search/, so both executors can show the same report.
   {
     files: ['search/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/evaluator/**', '**/operator/**', '**/cli/**', '**/test/**', '**/bench/**'], message: 'search/ is the pure core: it imports only from search/.' }] }] },
@@ -19,6 +20,10 @@ export default tseslint.config(
   {
     files: ['evaluator/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/operator/**', '**/cli/**', '**/test/**', '**/bench/**'], message: 'evaluator/ imports only from search/ and evaluator/.' }] }] },
+  },
+  {
+    files: ['results/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/evaluator/**', '**/operator/**', '**/cli/**', '**/test/**', '**/bench/**'], message: 'results/ imports only from search/ and results/.' }] }] },
   },
   {
     files: ['operator/**/*.ts'],

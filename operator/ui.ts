@@ -5,10 +5,10 @@
 // ui.enabled=false) leaves the routes out. Reach it with `kubectl port-forward`.
 import express from 'express';
 import { reportHtml } from '../results/report/html.js';
-import { StudyError } from '../results/run-dir.js';
+import { ResultsError } from '../results/run-dir.js';
 import type { ExperimentObject, TrialObject } from './types.js';
 import { LABEL_EXPERIMENT } from './types.js';
-import { studyFromObjects } from './ui-study.js';
+import { resultsFromObjects } from './ui-results.js';
 
 export interface UiSource {
   experiments(): readonly ExperimentObject[];
@@ -36,9 +36,9 @@ export function uiRouter(source: UiSource): express.Router {
     }
     const trials = source.trials(namespace).filter((t) => t.metadata.labels?.[LABEL_EXPERIMENT] === name);
     try {
-      res.type('html').send(reportHtml(studyFromObjects(exp, trials), { refreshSeconds: REFRESH_SECONDS, backLink: '/' }));
+      res.type('html').send(reportHtml(resultsFromObjects(exp, trials), { refreshSeconds: REFRESH_SECONDS, backLink: '/' }));
     } catch (err) {
-      if (!(err instanceof StudyError)) throw err;
+      if (!(err instanceof ResultsError)) throw err;
       res.status(422).type('html').send(page(name, `<p>${esc(err.message)}</p><p><a href="/">All experiments</a></p>`));
     }
   });

@@ -1,4 +1,4 @@
-// A local run's directory (rwenas run's summary.json and trials.jsonl) as a study. Every
+// A local run's directory (rwenas run's summary.json and trials.jsonl) as a set of search results. Every
 // field is checked: a file that is missing, not JSON, or has a field of the wrong type is
 // reported by file, line and field.
 import { existsSync, readFileSync } from 'node:fs';
@@ -6,27 +6,27 @@ import { join } from 'node:path';
 import { OBJECTIVE_NAMES, type ObjectiveName, type Objectives } from '../search/objectives.js';
 import { SPACES } from '../search/spaces/index.js';
 import type { NetworkOptions, SpaceName } from '../search/space.js';
-import { buildStudy, type Study, type StudyTrial } from './study.js';
+import { buildResults, type SearchResults, type ResultTrial } from './search-results.js';
 
 /** Bad or missing results: the message names the file and what was expected. */
-export class StudyError extends Error {
+export class ResultsError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'StudyError';
+    this.name = 'ResultsError';
   }
 }
 
 type Json = Record<string, unknown>;
 
 function readJson(file: string): Json {
-  if (!existsSync(file)) throw new StudyError(`${file}: not found (is this the output directory of rwenas run?)`);
+  if (!existsSync(file)) throw new ResultsError(`${file}: not found (is this the output directory of rwenas run?)`);
   let v: unknown;
   try {
     v = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new StudyError(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new ResultsError(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new StudyError(`${file}: expected a JSON object`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ResultsError(`${file}: expected a JSON object`);
   return v as Json;
 }
 
@@ -34,7 +34,7 @@ const isObjective = (o: unknown): o is ObjectiveName => typeof o === 'string' &&
 
 function field<T>(file: string, obj: Json, key: string, check: (v: unknown) => v is T, expected: string): T {
   const v = obj[key];
-  if (!check(v)) throw new StudyError(`${file}: ${key}: expected ${expected}, got ${JSON.stringify(v) ?? 'nothing'}`);
+  if (!check(v)) throw new ResultsError(`${file}: ${key}: expected ${expected}, got ${JSON.stringify(v) ?? 'nothing'}`);
   return v;
 }
 
@@ -43,16 +43,16 @@ const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isObjectives = (v: unknown): v is Objectives => isObject(v) && Object.entries(v).every(([k, x]) => isObjective(k) && typeof x === 'number' && Number.isFinite(x));
 
-export function loadRunDir(dir: string): Study {
+export function loadRunDir(dir: string): SearchResults {
   const file = join(dir, 'summary.json');
   const s = readJson(file);
   const space = field(file, s, 'space', (v): v is SpaceName => typeof v === 'string' && v in SPACES, `one of ${Object.keys(SPACES).join(', ')}`);
   const objectives = field(file, s, 'objectives', (v): v is ObjectiveName[] => Array.isArray(v) && v.length >= 2 && v.every(isObjective), `2 or 3 of ${OBJECTIVE_NAMES.join(', ')}`);
   const final = s.final === undefined ? {} : field(file, s, 'final', (v): v is NetworkOptions => isObject(v) && Object.values(v).every((x) => typeof x === 'number'), 'an object of network sizes');
   const ref = s.referencePoint;
-  if (ref !== null && ref !== undefined && !isObjectives(ref)) throw new StudyError(`${file}: referencePoint: expected null or an object of objective values`);
+  if (ref !== null && ref !== undefined && !isObjectives(ref)) throw new ResultsError(`${file}: referencePoint: expected null or an object of objective values`);
   const trials = loadTrials(join(dir, 'trials.jsonl'), objectives);
-  return buildStudy({
+  return buildResults({
     name: field(file, s, 'experiment', isString, 'a name'),
     source: { kind: 'run', where: dir },
     space,
@@ -72,9 +72,9 @@ export function loadRunDir(dir: string): Study {
 const isObjectLimits = (v: unknown): v is Record<string, number> => isObject(v) && Object.entries(v).every(([k, x]) => ['maxParams', 'maxFlops', 'maxError'].includes(k) && typeof x === 'number');
 
 /** trials.jsonl, one trial per line; the last occurrence of a trial wins (a resumed run). */
-export function loadTrials(file: string, objectives: readonly ObjectiveName[]): StudyTrial[] {
-  if (!existsSync(file)) throw new StudyError(`${file}: not found`);
-  const byTrial = new Map<string, StudyTrial>();
+export function loadTrials(file: string, objectives: readonly ObjectiveName[]): ResultTrial[] {
+  if (!existsSync(file)) throw new ResultsError(`${file}: not found`);
+  const byTrial = new Map<string, ResultTrial>();
   readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${file}:${i + 1}`;
@@ -82,13 +82,13 @@ export function loadTrials(file: string, objectives: readonly ObjectiveName[]): 
     try {
       v = JSON.parse(line);
     } catch (err) {
-      throw new StudyError(`${where}: not valid JSON (${(err as Error).message})`);
+      throw new ResultsError(`${where}: not valid JSON (${(err as Error).message})`);
     }
-    if (!isObject(v)) throw new StudyError(`${where}: expected a JSON object`);
+    if (!isObject(v)) throw new ResultsError(`${where}: expected a JSON object`);
     const status = field(where, v, 'status', (x): x is 'Succeeded' | 'Failed' => x === 'Succeeded' || x === 'Failed', 'Succeeded or Failed');
     const objs = field(where, v, 'objectives', (x): x is Objectives => x === undefined || isObjectives(x), 'an object of objective values') ?? {};
-    if (status === 'Succeeded') for (const o of objectives) if (objs[o] === undefined) throw new StudyError(`${where}: objectives.${o}: missing for a Succeeded trial`);
-    const t: StudyTrial = {
+    if (status === 'Succeeded') for (const o of objectives) if (objs[o] === undefined) throw new ResultsError(`${where}: objectives.${o}: missing for a Succeeded trial`);
+    const t: ResultTrial = {
       trial: field(where, v, 'trial', isString, 'a trial id'),
       genome: field(where, v, 'genome', isString, 'a genome'),
       generation: field(where, v, 'generation', isInt, 'a generation number'),

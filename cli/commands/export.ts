@@ -8,10 +8,10 @@ import type { Command } from 'commander';
 import { genomeHash } from '../../search/hash.js';
 import { spaceByName } from '../../search/spaces/index.js';
 import type { ExportTarget } from '../../evaluator/export/folder.js';
-import type { Study, StudyTrial } from '../../results/study.js';
+import type { SearchResults, ResultTrial } from '../../results/search-results.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { bareManifest } from '../manifest.js';
-import { loadStudy, type SourceOptions } from '../study-source.js';
+import { loadResults, type SourceOptions } from '../results-source.js';
 
 interface ExportOptions extends SourceOptions {
   space?: string;
@@ -39,28 +39,28 @@ function fromGenome(opts: ExportOptions): ExportTarget {
   return { space, genome: canonical, final: spec.searchSpace.final, provenance: { source: 'genome', seed } };
 }
 
-function selectTrials(study: Study, opts: ExportOptions): { trials: StudyTrial[]; selection: 'front' | 'knee' | 'trial' } {
+function selectTrials(results: SearchResults, opts: ExportOptions): { trials: ResultTrial[]; selection: 'front' | 'knee' | 'trial' } {
   const chosen = [opts.front && '--front', opts.knee && '--knee', opts.trial !== undefined && '--trial'].filter(Boolean);
   if (chosen.length !== 1) throw new CliError([`choose one of --front, --knee or --trial ID${chosen.length > 1 ? ` (got ${chosen.join(', ')})` : ''}`], EXIT.invalid);
   if (opts.front) {
-    if (study.front.length === 0) throw new CliError([`${study.source.where}: the front is empty (no successful feasible trial)`], EXIT.invalid);
-    return { trials: [...study.front], selection: 'front' };
+    if (results.front.length === 0) throw new CliError([`${results.source.where}: the front is empty (no successful feasible trial)`], EXIT.invalid);
+    return { trials: [...results.front], selection: 'front' };
   }
   if (opts.knee) {
-    if (!study.knee) throw new CliError([`${study.source.where}: no knee: the front is empty`], EXIT.invalid);
-    return { trials: [study.knee], selection: 'knee' };
+    if (!results.knee) throw new CliError([`${results.source.where}: no knee: the front is empty`], EXIT.invalid);
+    return { trials: [results.knee], selection: 'knee' };
   }
-  const t = study.trials.find((x) => x.trial === opts.trial || x.name === opts.trial);
-  if (!t) throw new CliError([`--trial: ${study.source.where} has no trial ${JSON.stringify(opts.trial)} (a trial is its 16-hex-digit genome hash, as in trials.jsonl, or its NASTrial name)`], EXIT.invalid);
+  const t = results.trials.find((x) => x.trial === opts.trial || x.name === opts.trial);
+  if (!t) throw new CliError([`--trial: ${results.source.where} has no trial ${JSON.stringify(opts.trial)} (a trial is its 16-hex-digit genome hash, as in trials.jsonl, or its NASTrial name)`], EXIT.invalid);
   if (t.status !== 'Succeeded') throw new CliError([`--trial: trial ${t.trial} failed (${t.reason ?? 'no reason'}); only evaluated architectures are exported`], EXIT.invalid);
   return { trials: [t], selection: 'trial' };
 }
 
-function targetOf(study: Study, t: StudyTrial, selection: 'front' | 'knee' | 'trial'): ExportTarget {
-  const space = spaceByName(study.space);
-  const objectives = Object.fromEntries(study.objectives.map((o) => [o, t.objectives[o] as number]));
-  const where = study.source.kind === 'run' ? { runDir: study.source.where } : { experiment: study.name, namespace: study.source.namespace };
-  return { space, genome: t.genome, final: study.final, objectives, provenance: { source: study.source.kind, ...where, method: study.method, seed: study.seed, generation: t.generation, selection } };
+function targetOf(results: SearchResults, t: ResultTrial, selection: 'front' | 'knee' | 'trial'): ExportTarget {
+  const space = spaceByName(results.space);
+  const objectives = Object.fromEntries(results.objectives.map((o) => [o, t.objectives[o] as number]));
+  const where = results.source.kind === 'run' ? { runDir: results.source.where } : { experiment: results.name, namespace: results.source.namespace };
+  return { space, genome: t.genome, final: results.final, objectives, provenance: { source: results.source.kind, ...where, method: results.method, seed: results.seed, generation: t.generation, selection } };
 }
 
 async function exportCommand(opts: ExportOptions): Promise<void> {
@@ -73,10 +73,10 @@ async function exportCommand(opts: ExportOptions): Promise<void> {
     targets = [fromGenome(opts)];
   } else {
     if (opts.set.length > 0 || opts.seed !== undefined) throw new CliError(['--set and --seed apply to --genome; a run or experiment exports with its own sizes and seed'], EXIT.invalid);
-    const study = await loadStudy(opts);
-    const { trials, selection } = selectTrials(study, opts);
+    const results = await loadResults(opts);
+    const { trials, selection } = selectTrials(results, opts);
     many = selection === 'front';
-    targets = trials.map((t) => targetOf(study, t, selection));
+    targets = trials.map((t) => targetOf(results, t, selection));
   }
   const { writeExport } = await import('../../evaluator/export/folder.js');
   const base = resolve(opts.out ?? 'export');

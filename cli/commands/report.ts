@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { reportHtml } from '../../results/report/html.js';
 import { CliError, EXIT } from '../errors.js';
-import { loadStudy, type SourceOptions } from '../study-source.js';
+import { loadResults, type SourceOptions } from '../results-source.js';
 
 interface ReportOptions extends SourceOptions {
   out?: string;
@@ -14,14 +14,14 @@ interface ReportOptions extends SourceOptions {
 
 async function reportCommand(dir: string | undefined, opts: ReportOptions): Promise<void> {
   if ((dir === undefined) === (opts.experiment === undefined)) throw new CliError(['give a run directory (rwenas report out/NAME) or --experiment NAME, not both'], EXIT.invalid);
-  const study = await loadStudy({ ...opts, from: dir });
-  const out = resolve(opts.out ?? (dir !== undefined ? join(dir, 'report.html') : `${study.name}-report.html`));
+  const results = await loadResults({ ...opts, from: dir });
+  const out = resolve(opts.out ?? (dir !== undefined ? join(dir, 'report.html') : `${results.name}-report.html`));
   try {
-    writeFileSync(out, reportHtml(study));
+    writeFileSync(out, reportHtml(results));
   } catch (err) {
     throw new CliError([`${out}: cannot write: ${(err as Error).message}`], EXIT.failed);
   }
-  process.stdout.write(`${out}: ${study.trials.length} trials, ${study.front.length} on the front, ${study.history.length} generations\n`);
+  process.stdout.write(`${out}: ${results.trials.length} trials, ${results.front.length} on the front, ${results.history.length} generations\n`);
 }
 
 export function registerReport(program: Command): void {

@@ -1,11 +1,11 @@
-// The report of a study: one self-contained HTML file (Vega, Vega-Lite and Vega-Embed inlined
+// The report of a set of search results: one self-contained HTML file (Vega, Vega-Lite and Vega-Embed inlined
 // from node_modules; no network). An interactive Pareto front, hypervolume and front size
 // per generation, objective distributions per generation, the run summary, the estimator
 // with its measured fidelity, and a sortable, filterable table of every trial.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Study, StudyTrial } from '../study.js';
+import type { SearchResults, ResultTrial } from '../search-results.js';
 import { fidelityOf } from './fidelity.js';
 import { distributionSpec, historySpec, OBJECTIVE_LABELS, paretoSpec } from './specs.js';
 
@@ -36,41 +36,41 @@ export interface ReportOptions {
   readonly backLink?: string;
 }
 
-export function reportHtml(study: Study, options: ReportOptions = {}): string {
-  const succeeded = study.trials.filter((t) => t.status === 'Succeeded');
-  const front = new Set(study.front.map((t) => t.trial));
-  const title = `${study.name}: ${study.space}, ${study.method}, seed ${study.seed}`;
+export function reportHtml(results: SearchResults, options: ReportOptions = {}): string {
+  const succeeded = results.trials.filter((t) => t.status === 'Succeeded');
+  const front = new Set(results.front.map((t) => t.trial));
+  const title = `${results.name}: ${results.space}, ${results.method}, seed ${results.seed}`;
   const specs = {
-    pareto: paretoSpec({ title, objectives: study.objectives, trials: succeeded, front, knee: study.knee?.trial }, { interactive: true, width: 640, height: 420 }),
-    history: historySpec(study.history),
-    distribution: distributionSpec(study.objectives, succeeded),
+    pareto: paretoSpec({ title, objectives: results.objectives, trials: succeeded, front, knee: results.knee?.trial }, { interactive: true, width: 640, height: 420 }),
+    history: historySpec(results.history),
+    distribution: distributionSpec(results.objectives, succeeded),
   };
-  const data = JSON.stringify({ specs, trials: study.trials.map((t) => tableRow(study, t, front)), objectives: study.objectives }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ specs, trials: results.trials.map((t) => tableRow(results, t, front)), objectives: results.objectives }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${options.refreshSeconds ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
-<title>rwenas report: ${esc(study.name)}</title>
+<title>rwenas report: ${esc(results.name)}</title>
 <style>${STYLE}</style>
 ${inlineLibraries()}
 </head>
 <body>
 <header>
 ${options.backLink ? `<p><a href="${esc(options.backLink)}">&larr; all experiments</a></p>` : ''}
-<h1>${esc(study.name)}</h1>
-<p class="sub">${esc(study.source.kind === 'run' ? `local run in ${study.source.where}` : `NASExperiment ${study.source.where}`)}; ${esc(study.state)}</p>
+<h1>${esc(results.name)}</h1>
+<p class="sub">${esc(results.source.kind === 'run' ? `local run in ${results.source.where}` : `NASExperiment ${results.source.where}`)}; ${esc(results.state)}</p>
 </header>
 <main>
-<section id="summary"><h2>Summary</h2>${summaryTable(study)}</section>
+<section id="summary"><h2>Summary</h2>${summaryTable(results)}</section>
 <section id="front"><h2>Pareto front</h2><p class="hint">Hover a point for its genome and objectives; drag to pan, scroll to zoom. The diamond is the knee.</p><div id="pareto-chart"></div></section>
 <section id="progress"><h2>Progress</h2><div id="history-chart"></div><div id="distribution-chart"></div></section>
-<section id="estimator"><h2>Estimator</h2>${estimatorSection(study)}</section>
+<section id="estimator"><h2>Estimator</h2>${estimatorSection(results)}</section>
 <section id="trials"><h2>Trials</h2>
 <p><input id="trial-filter" type="search" placeholder="filter: genome, trial, status, generation..." size="48">
 <label><input id="front-only" type="checkbox"> front only</label> <span id="trial-count"></span></p>
-<div class="scroll"><table id="trial-table"><thead><tr>${['trial', 'generation', 'status', 'genome', ...study.objectives.map((o) => OBJECTIVE_LABELS[o]), 'seconds', 'front'].map((h, i) => `<th data-col="${i}" tabindex="0">${esc(h)}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="trial-table"><thead><tr>${['trial', 'generation', 'status', 'genome', ...results.objectives.map((o) => OBJECTIVE_LABELS[o]), 'seconds', 'front'].map((h, i) => `<th data-col="${i}" tabindex="0">${esc(h)}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
 </section>
 </main>
 <script type="application/json" id="report-data">${data}</script>
@@ -80,19 +80,19 @@ ${options.backLink ? `<p><a href="${esc(options.backLink)}">&larr; all experimen
 `;
 }
 
-function tableRow(study: Study, t: StudyTrial, front: ReadonlySet<string>): (string | number | null)[] {
+function tableRow(results: SearchResults, t: ResultTrial, front: ReadonlySet<string>): (string | number | null)[] {
   return [
     t.trial,
     t.generation,
     t.status,
     t.genome,
-    ...study.objectives.map((o) => t.objectives[o] ?? null),
+    ...results.objectives.map((o) => t.objectives[o] ?? null),
     t.durationMs === undefined ? null : Math.round(t.durationMs) / 1000,
-    t.trial === study.knee?.trial ? 'knee' : front.has(t.trial) ? 'front' : t.status === 'Failed' ? (t.reason ?? '') : '',
+    t.trial === results.knee?.trial ? 'knee' : front.has(t.trial) ? 'front' : t.status === 'Failed' ? (t.reason ?? '') : '',
   ];
 }
 
-function summaryTable(s: Study): string {
+function summaryTable(s: SearchResults): string {
   const failed = s.trials.filter((t) => t.status === 'Failed').length;
   const ref = s.referencePoint ? s.objectives.map((o, i) => `${o} ${s.referencePoint![i]}`).join(', ') : 'not fixed yet';
   const rows: [string, string][] = [
@@ -114,7 +114,7 @@ function summaryTable(s: Study): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 }
 
-function estimatorSection(s: Study): string {
+function estimatorSection(s: SearchResults): string {
   const f = fidelityOf(s.space, s.method);
   const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
     `<table class="grid"><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c.replace(/`/g, ''))}</td>`).join('')}</tr>`).join('')}</tbody></table>`;

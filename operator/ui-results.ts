@@ -1,22 +1,22 @@
-// A NASExperiment and its NASTrials as a study (results/study.ts): read through a kubeconfig
+// A NASExperiment and its NASTrials as a set of search results (results/search-results.ts): read through a kubeconfig
 // (rwenas export/report --experiment) or from the operator's own cache (its page).
 import * as k8s from '@kubernetes/client-node';
 import { applyDefaults, validateSpec } from '../search/experiment/validate.js';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import { spaceByName } from '../search/spaces/index.js';
 import { API_GROUP, API_VERSION_NAME, EXPERIMENT_PLURAL, LABEL_EXPERIMENT, TRIAL_PLURAL, type ExperimentObject, type TrialObject } from './types.js';
-import { StudyError } from '../results/run-dir.js';
-import { buildStudy, type Study, type StudyTrial } from '../results/study.js';
+import { ResultsError } from '../results/run-dir.js';
+import { buildResults, type SearchResults, type ResultTrial } from '../results/search-results.js';
 
-/** The study of an experiment given its object and its trials (only final trials count). */
-export function studyFromObjects(experiment: ExperimentObject, trials: readonly TrialObject[]): Study {
+/** The search results of an experiment given its object and its trials (only final trials count). */
+export function resultsFromObjects(experiment: ExperimentObject, trials: readonly TrialObject[]): SearchResults {
   const ns = experiment.metadata.namespace ?? 'default';
   const where = `NASExperiment ${ns}/${experiment.metadata.name}`;
   const spec = applyDefaults(experiment.spec ?? {}) as ExperimentSpec;
   const problems = validateSpec(spec as unknown as Record<string, unknown>, (space, genome) => spaceByName(space).parse(genome));
-  if (problems.length > 0) throw new StudyError(`${where}: invalid spec: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new ResultsError(`${where}: invalid spec: ${problems.join('; ')}`);
   const ref = experiment.status?.referencePoint;
-  const studyTrials: StudyTrial[] = trials
+  const resultTrials: ResultTrial[] = trials
     .filter((t) => t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed')
     .map((t) => ({
       trial: t.spec.genomeHash,
@@ -29,7 +29,7 @@ export function studyFromObjects(experiment: ExperimentObject, trials: readonly 
       ...(t.status?.reason ? { reason: [t.status.reason, t.status.message].filter(Boolean).join(': ') } : {}),
     }))
     .sort((a, b) => a.generation - b.generation || (a.trial < b.trial ? -1 : 1));
-  return buildStudy({
+  return buildResults({
     name: experiment.metadata.name,
     source: { kind: 'experiment', where: `${ns}/${experiment.metadata.name}`, namespace: ns },
     space: spec.searchSpace.name,
@@ -39,23 +39,23 @@ export function studyFromObjects(experiment: ExperimentObject, trials: readonly 
     seed: spec.algorithm.seed,
     final: spec.searchSpace.final ?? {},
     referencePoint: ref ? spec.objectives.map((o) => ref[o] ?? NaN) : null,
-    trials: studyTrials,
+    trials: resultTrials,
     state: experiment.status?.phase ?? 'Pending',
     ...(experiment.status?.generation !== undefined ? { generations: experiment.status.generation } : {}),
   });
 }
 
 /** Reads an experiment and its trials through a kubeconfig. */
-export async function fetchStudy(kc: k8s.KubeConfig, namespace: string, name: string): Promise<Study> {
+export async function fetchResults(kc: k8s.KubeConfig, namespace: string, name: string): Promise<SearchResults> {
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const common = { group: API_GROUP, version: API_VERSION_NAME, namespace };
   let experiment: ExperimentObject;
   try {
     experiment = (await api.getNamespacedCustomObject({ ...common, plural: EXPERIMENT_PLURAL, name })) as ExperimentObject;
   } catch (err) {
-    if (err instanceof k8s.ApiException && err.code === 404) throw new StudyError(`NASExperiment ${namespace}/${name}: not found`);
+    if (err instanceof k8s.ApiException && err.code === 404) throw new ResultsError(`NASExperiment ${namespace}/${name}: not found`);
     throw err;
   }
   const trials = (await api.listNamespacedCustomObject({ ...common, plural: TRIAL_PLURAL, labelSelector: `${LABEL_EXPERIMENT}=${name}` })) as { items: TrialObject[] };
-  return studyFromObjects(experiment, trials.items);
+  return resultsFromObjects(experiment, trials.items);
 }

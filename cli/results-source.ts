@@ -2,8 +2,8 @@
 // directory, or a NASExperiment (and its NASTrials) through the kubeconfig.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { StudyError } from '../results/run-dir.js';
-import type { Study } from '../results/study.js';
+import { ResultsError } from '../results/run-dir.js';
+import type { SearchResults } from '../results/search-results.js';
 import { CliError, EXIT } from './errors.js';
 
 export interface SourceOptions {
@@ -13,7 +13,7 @@ export interface SourceOptions {
   kubeconfig?: string;
 }
 
-export async function loadStudy(opts: SourceOptions): Promise<Study> {
+export async function loadResults(opts: SourceOptions): Promise<SearchResults> {
   try {
     if (opts.from !== undefined) {
       const dir = resolve(opts.from);
@@ -30,11 +30,11 @@ export async function loadStudy(opts: SourceOptions): Promise<Study> {
       } catch (err) {
         throw new CliError([`--kubeconfig: cannot load ${opts.kubeconfig ?? 'the default kubeconfig'}: ${(err as Error).message}`], EXIT.invalid);
       }
-      const { fetchStudy } = await import('../operator/ui-study.js');
-      return await fetchStudy(kc, opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default', opts.experiment);
+      const { fetchResults } = await import('../operator/ui-results.js');
+      return await fetchResults(kc, opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default', opts.experiment);
     }
   } catch (err) {
-    if (err instanceof StudyError) throw new CliError([err.message], EXIT.invalid);
+    if (err instanceof ResultsError) throw new CliError([err.message], EXIT.invalid);
     throw err;
   }
   throw new CliError(['expected --from DIR or --experiment NAME'], EXIT.invalid);

@@ -1,4 +1,4 @@
-// A study: one search's results as the report, the export and the operator's page read them,
+// A results: one search's results as the report, the export and the operator's page read them,
 // whichever executor ran it (a local run's directory or a NASExperiment and its NASTrials).
 // The front, knee and per-generation history are derived here from the trials with the
 // engine's own functions, so every view of one search agrees.
@@ -11,7 +11,7 @@ import type { ObjectiveName, Objectives } from '../search/objectives.js';
 import type { TrialOutcome as TrialStatus } from '../search/trial.js';
 import type { NetworkOptions, SpaceName } from '../search/space.js';
 
-export interface StudyTrial {
+export interface ResultTrial {
   /** The genome hash (as in trials.jsonl and NASTrial spec.genomeHash). */
   readonly trial: string;
   /** The NASTrial's name, for a cluster experiment (`<experiment>-<hash prefix>`). */
@@ -31,7 +31,7 @@ export interface StudySource {
   readonly namespace?: string;
 }
 
-/** What a study is built from. */
+/** What a set of search results is built from. */
 export interface StudyInput {
   readonly name: string;
   readonly source: StudySource;
@@ -42,23 +42,23 @@ export interface StudyInput {
   readonly seed: number;
   readonly final: NetworkOptions;
   readonly referencePoint: readonly number[] | null;
-  readonly trials: readonly StudyTrial[];
+  readonly trials: readonly ResultTrial[];
   /** Phase (a cluster experiment) or done/stopped (a local run). */
   readonly state: string;
   readonly generations?: number;
   readonly wallMs?: number;
 }
 
-export interface Study extends StudyInput {
+export interface SearchResults extends StudyInput {
   /** Trial ids of the front, sorted by objectives (as the engine sorts it). */
-  readonly front: readonly StudyTrial[];
-  readonly knee: StudyTrial | null;
+  readonly front: readonly ResultTrial[];
+  readonly knee: ResultTrial | null;
   readonly history: readonly GenerationRecord[];
   readonly hypervolume: number;
 }
 
-export function buildStudy(input: StudyInput): Study {
-  const vector = (t: StudyTrial) => input.objectives.map((o) => t.objectives[o] ?? NaN);
+export function buildResults(input: StudyInput): SearchResults {
+  const vector = (t: ResultTrial) => input.objectives.map((o) => t.objectives[o] ?? NaN);
   const feasible = input.trials.filter((t) => t.status === 'Succeeded' && violation(input.constraints, t.status, t.objectives) === 0);
   const vectors = feasible.map(vector);
   const [first = []] = nonDominatedSort(vectors);
