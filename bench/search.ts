@@ -7,16 +7,16 @@
 // front's hypervolume is the ceiling. Figures only: nothing is asserted.
 // Data: $RWENAS_DATA (default ../shared/data next to the project), or $NB201_TABLE for the CSV.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countComplexity } from '../search/complexity.js';
 import { SearchEngine } from '../search/engine.js';
 import type { AlgorithmSpec } from '../search/experiment/spec.js';
 import { hypervolume } from '../search/hypervolume.js';
 import { nonDominatedSort } from '../search/algorithms/sort.js';
 import type { SearchSpace } from '../search/space.js';
 import { nb201 } from '../search/spaces/nb201.js';
+import { loadTruth, type TrueCell } from './lib/nb201-truth.js';
 
 const SEEDS = Number(process.env.SEEDS ?? 10);
 const BUDGET = 1000;
@@ -26,30 +26,13 @@ const python = process.env.PYTHON ?? 'python3';
 const root = new URL('..', import.meta.url).pathname;
 const tablePath = process.env.NB201_TABLE ?? join(process.env.RWENAS_DATA ?? join(root, '..', 'shared', 'data'), 'nasbench201', 'nb201-cifar10.csv');
 
-interface Cell {
-  readonly error: number;
-  readonly flops: number;
-}
-
-function loadTable(): Map<string, Cell> {
-  const lines = readFileSync(tablePath, 'utf8').trim().split('\n');
-  if (lines[0].split(',')[2] !== 'test_acc_200ep') throw new Error(`${tablePath}: expected the columns index,arch,test_acc_200ep,...`);
-  const table = new Map<string, Cell>();
-  for (const line of lines.slice(1)) {
-    const [, arch, acc] = line.split(',');
-    const genome = nb201.parse(arch);
-    table.set(nb201.serialize(genome), { error: 100 - Number(acc), flops: countComplexity(nb201.build(genome, 'final')).flops });
-  }
-  return table;
-}
-
-function frontHv(cells: readonly Cell[], reference: number[]): number {
+function frontHv(cells: readonly TrueCell[], reference: number[]): number {
   const points = cells.map((c) => [c.error, c.flops]);
   const [first = []] = nonDominatedSort(points);
   return hypervolume(first.map((i) => points[i]), reference);
 }
 
-function runSearch(name: AlgorithmSpec['name'], seed: number, table: Map<string, Cell>, reference: number[], mutationRate: number): number {
+function runSearch(name: AlgorithmSpec['name'], seed: number, table: ReadonlyMap<string, TrueCell>, reference: number[], mutationRate: number): number {
   const engine = SearchEngine.create({
     space: nb201 as SearchSpace,
     objectives: ['error', 'flops'],
@@ -81,14 +64,11 @@ function stats(values: number[]): { mean: number; std: number; min: number; max:
 }
 
 const started = performance.now();
-const table = loadTable();
-const cells = [...table.values()];
-const truePoints = cells.map((c) => [c.error, c.flops]);
-const trueFront = nonDominatedSort(truePoints)[0].map((i) => truePoints[i]);
-const nadir = [0, 1].map((j) => Math.max(...trueFront.map((p) => p[j])));
-const ideal = [0, 1].map((j) => Math.min(...trueFront.map((p) => p[j])));
-const reference = nadir.map((v, j) => v + 0.1 * (v - ideal[j]));
-const ceiling = hypervolume(trueFront, reference);
+// The same ground truth and reference point as bench:e2e (bench/lib/nb201-truth.ts).
+const truth = loadTruth(tablePath);
+const { table, ceiling } = truth;
+const reference = [...truth.reference];
+const trueFront = truth.front;
 console.log(`NB201 table: ${table.size} cells (FLOPs counted in ${((performance.now() - started) / 1000).toFixed(1)} s); true Pareto front: ${trueFront.length} cells`);
 console.log(`reference point: error ${reference[0].toFixed(3)} %, FLOPs ${(reference[1] / 1e6).toFixed(3)} M; HV in %·MFLOPs`);
 

@@ -15,6 +15,8 @@ export interface TrueCell {
 export interface Truth {
   readonly table: ReadonlyMap<string, TrueCell>;
   readonly reference: readonly number[];
+  /** The true Pareto front, as [error, flops] points. */
+  readonly front: readonly (readonly number[])[];
   /** Hypervolume of the true front. */
   readonly ceiling: number;
 }
@@ -33,7 +35,7 @@ export function loadTruth(csvPath: string): Truth {
   const nadir = [0, 1].map((j) => Math.max(...front.map((p) => p[j])));
   const ideal = [0, 1].map((j) => Math.min(...front.map((p) => p[j])));
   const reference = nadir.map((v, j) => v + 0.1 * (v - ideal[j]));
-  return { table, reference, ceiling: hypervolume(front, reference) };
+  return { table, reference, front, ceiling: hypervolume(front, reference) };
 }
 
 /** True hypervolume of a set of genomes (their true front), as a percentage of the true front's. */
