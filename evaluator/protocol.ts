@@ -14,7 +14,11 @@
 //   Failed trial carries whatever was computed before it failed (usually params and flops);
 // - `durationMs`: whole milliseconds of that trial's evaluation;
 // - `reason` (Failed only): shortened, with a trailing "…", as far as needed to fit the budget;
-// - `engine`: engine/backend that ran the batch (absent for `table`).
+// - `engine`: engine/backend that ran the batch (absent for `table`);
+// - `running` (while the batch runs): the trial being evaluated. The pod rewrites the message
+//   before and after each trial, so a pod killed mid-batch (OOM killer, eviction) leaves the
+//   results it finished and names the trial it died on; the operator keeps the first and
+//   retries the rest with that trial last (operator/harvest.ts).
 // Guarantee: at most 4,096 bytes (UTF-8) for 16 trials whose names have at most 63 characters.
 import type { Objectives } from '../search/objectives.js';
 
@@ -40,6 +44,8 @@ export interface BatchTrialResult {
 export interface BatchResult {
   readonly engine?: string;
   readonly trials: readonly BatchTrialResult[];
+  /** The trial being evaluated when the message was written (absent once the batch is done). */
+  readonly running?: string;
 }
 
 function compactObjectives(o: Objectives): Objectives {
@@ -62,6 +68,7 @@ export function encodeBatchResult(result: BatchResult, limit = TERMINATION_MESSA
   const build = (reasonMax: number): string =>
     JSON.stringify({
       ...(result.engine ? { engine: result.engine } : {}),
+      ...(result.running !== undefined ? { running: result.running } : {}),
       trials: result.trials.map((t) => ({
         name: t.name,
         status: t.status,
@@ -115,7 +122,7 @@ export function decodeBatchResult(message: string): BatchResult {
       ...(typeof t.reason === 'string' ? { reason: t.reason } : {}),
     };
   });
-  return { ...(typeof doc.engine === 'string' ? { engine: doc.engine } : {}), trials };
+  return { ...(typeof doc.engine === 'string' ? { engine: doc.engine } : {}), ...(typeof doc.running === 'string' ? { running: doc.running } : {}), trials };
 }
 
 /** A batch of trials for one evaluator pod: `{"trials":[{"name":..,"genome":..}]}` (RWENAS_BATCH). */

@@ -2,17 +2,21 @@
 // one experiment to the NASTrial statuses to write, and which failed attempts may be retried.
 //  - a Complete Job's result is read from its evaluator container's termination message (a
 //    Complete Job whose pod is gone gets `podGraceMs` for the pod to show up in the cache);
-//  - a failed attempt (Failed Job, garbage or missing result) counts only when it is the
-//    latest attempt of its batch: then it is retried (a new Job, `-a<n+1>`) until
-//    backoffLimit, and after that its open trials Fail;
+//  - a failed attempt (Failed Job, garbage or missing result) keeps the results its pod wrote
+//    before it died (the evaluator rewrites its message after each trial), and counts only
+//    when it is the latest attempt of its batch: then its open trials are retried (a new Job,
+//    `-a<n+1>`) with the trial the pod died on last, so one genome that kills its pod (the
+//    OOM killer) cannot take the rest of its batch with it. Only attempts that finished no
+//    trial count against backoffLimit; past it, the open trials Fail;
 //  - the trials of an active latest attempt are marked Running.
 import type * as k8s from '@kubernetes/client-node';
 import type { ExperimentSpec } from '../search/experiment/spec.js';
 import type { ObjectiveName } from '../search/objectives.js';
 import { toResult } from '../search/study.js';
 import type { TrialResult } from '../search/trial.js';
-import { coordinatesOf, jobState, terminatedEvaluators } from './jobs.js';
-import { decodeResults, describeTermination } from './results.js';
+import type { BatchTrialResult } from '../evaluator/protocol.js';
+import { coordinatesOf, jobCoordinates, jobState, terminatedEvaluators } from './jobs.js';
+import { decodePartialResults, decodeResults, describeTermination } from './results.js';
 import { isFinal, type TrialObject, type TrialStatus } from './types.js';
 
 /** How long a Complete Job may show no pod before its attempt counts as failed. */
@@ -67,6 +71,8 @@ export interface Harvest {
   readonly results: Harvested[];
   /** Latest attempts that failed with retries left (Job names): their next attempt is due. */
   readonly retryable: Set<string>;
+  /** For a retryable attempt whose pod died evaluating a trial: that trial, to run last. */
+  readonly runLast: Map<string, string>;
   readonly running: RunningAttempt[];
   /** Latest attempts that failed, for the log. */
   readonly failures: AttemptFailure[];
@@ -104,14 +110,17 @@ export function resultStatus(t: TrialObject | undefined, r: TrialResult & { dura
 export function harvest(input: HarvestInput): Harvest {
   const { spec, trials, jobs, now } = input;
   const latest = latestAttempts(input.experiment, jobs);
-  const out: Harvest = { results: [], retryable: new Set(), running: [], failures: [] };
+  const out: Harvest = { results: [], retryable: new Set(), runLast: new Map(), running: [], failures: [] };
   let requeueAfterMs: number | undefined;
-  const done = new Set<string>();
+  // Trials recorded in this pass, with the Job that finished them.
+  const done = new Map<string, string>();
   const record = (trial: string, status: TrialStatus, durationMs?: number) => {
-    done.add(trial);
+    done.set(trial, status.job ?? '');
     out.results.push({ trial, status, ...(durationMs !== undefined ? { durationMs } : {}) });
   };
-  for (const job of jobs) {
+  // Older attempts first: what they finished is not open to later ones, and counts as progress.
+  const byAttempt = [...jobs].sort((a, b) => coordinatesOf(input.experiment, a).attempt - coordinatesOf(input.experiment, b).attempt);
+  for (const job of byAttempt) {
     const jname = job.metadata?.name ?? '';
     const { generation, batch, attempt } = coordinatesOf(input.experiment, job);
     const open = input.batchTrials(generation, batch).filter((n) => trials.has(n) && !isFinal(trials.get(n)!) && !done.has(n));
@@ -127,44 +136,66 @@ export function harvest(input: HarvestInput): Harvest {
       requeueAfterMs = read.waitMs;
       continue;
     }
-    if ('results' in read) {
-      for (const [n, r] of read.results) record(n, resultStatus(trials.get(n), r, jname, attempt, read.at), r.durationMs);
-      continue;
-    }
-    if (!isLatest) continue;
+    for (const [n, r] of read.results) record(n, resultStatus(trials.get(n), r, jname, attempt, read.at), r.durationMs);
+    if (!('failure' in read) || !isLatest) continue;
+    const left = open.filter((n) => !done.has(n));
+    if (left.length === 0) continue;
     out.failures.push({ generation, job: jname, attempt, reason: read.failure });
-    if (attempt >= spec.execution.backoffLimit) {
-      const message = `failed ${attempt + 1} time(s) (backoffLimit ${spec.execution.backoffLimit}); last: ${read.failure}`;
+    const strikes = attempt + 1 - progressAttempts(input, generation, batch, done);
+    if (strikes > spec.execution.backoffLimit) {
+      const message = `failed ${attempt + 1} time(s), ${strikes} of them finishing no trial (backoffLimit ${spec.execution.backoffLimit}); last: ${read.failure}${read.running ? ` while evaluating ${read.running}` : ''}`;
       const at = new Date(now).toISOString();
-      for (const n of open) record(n, resultStatus(trials.get(n), { trial: n, status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, jname, attempt, at, message));
-    } else out.retryable.add(jname);
+      for (const n of left) record(n, resultStatus(trials.get(n), { trial: n, status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, jname, attempt, at, message));
+    } else {
+      out.retryable.add(jname);
+      if (read.running && left.includes(read.running)) out.runLast.set(jname, read.running);
+    }
   }
   return requeueAfterMs === undefined ? out : { ...out, requeueAfterMs };
 }
 
-type Attempt = { waitMs: number } | { results: [string, TrialResult & { durationMs?: number }][]; at: string } | { failure: string };
+/**
+ * How many attempts of a batch finished at least one of its trials: the distinct Jobs of the
+ * batch that its final NASTrials, or the results recorded in this pass (`done`), name.
+ */
+function progressAttempts(input: HarvestInput, generation: number, batch: number, done: ReadonlyMap<string, string>): number {
+  const jobs = new Set<string>();
+  for (const n of input.batchTrials(generation, batch)) {
+    const t = input.trials.get(n);
+    const job = done.get(n) ?? (t && isFinal(t) ? t.status?.job : undefined);
+    const at = jobCoordinates(input.experiment, job);
+    if (job && at?.generation === generation && at.batch === batch) jobs.add(job);
+  }
+  return jobs.size;
+}
+
+type AttemptResults = [string, TrialResult & { durationMs?: number }][];
+/** A finished attempt: a wait for its pod, or its results and, for a failed one, why and on which trial. */
+type Attempt = { waitMs: number } | { results: AttemptResults; at: string } | { results: AttemptResults; at: string; failure: string; running?: string };
 
 /** A finished attempt: its results, a failure in words, or a wait for its pod. */
 function readAttempt(input: HarvestInput, job: k8s.V1Job, state: 'Complete' | 'Failed', open: readonly string[]): Attempt {
   const jname = job.metadata?.name ?? '';
   const term = terminatedEvaluators(input.podsByJob.get(jname) ?? [])[0];
+  const at = toIso(term?.state.finishedAt) ?? new Date(input.now).toISOString();
   if (state === 'Failed') {
-    return { failure: term ? describeTermination(term.pod, term.state) : `job ${jname} failed: ${job.status?.conditions?.find((c) => c.type === 'Failed')?.message ?? 'no pod result'}` };
+    const failure = term ? describeTermination(term.pod, term.state) : `job ${jname} failed: ${job.status?.conditions?.find((c) => c.type === 'Failed')?.message ?? 'no pod result'}`;
+    const partial = term ? decodePartialResults(term.state.message ?? '', open) : undefined;
+    if (!partial) return { results: [], at, failure };
+    return { results: toResults(input, partial.results), at, failure, ...(partial.running ? { running: partial.running } : {}) };
   }
   if (!term) {
     const completed = job.status?.completionTime ? new Date(job.status.completionTime).getTime() : input.now;
     if (input.now - completed < (input.podGraceMs ?? POD_GRACE_MS)) return { waitMs: POD_RECHECK_MS };
-    return { failure: `job ${jname} completed but no pod is left to read its result from` };
+    return { results: [], at, failure: `job ${jname} completed but no pod is left to read its result from` };
   }
   try {
-    const decoded = decodeResults(term.state.message ?? '', open);
-    const at = toIso(term.state.finishedAt) ?? new Date(input.now).toISOString();
-    const results = open.map((n): [string, TrialResult & { durationMs?: number }] => {
-      const r = decoded.get(n)!;
-      return [n, { ...toResult(n, r, input.required), ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}) }];
-    });
-    return { results, at };
+    return { results: toResults(input, decodeResults(term.state.message ?? '', open)), at };
   } catch (err) {
-    return { failure: `${describeTermination(term.pod, term.state)}; ${(err as Error).message}` };
+    return { results: [], at, failure: `${describeTermination(term.pod, term.state)}; ${(err as Error).message}` };
   }
+}
+
+function toResults(input: HarvestInput, decoded: ReadonlyMap<string, BatchTrialResult>): AttemptResults {
+  return [...decoded].map(([n, r]) => [n, { ...toResult(n, r, input.required), ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}) }]);
 }

@@ -23,6 +23,8 @@ export interface PlanInput {
   readonly jobs: readonly k8s.V1Job[];
   /** Latest attempts that failed with retries left (Job names). */
   readonly retryable: ReadonlySet<string>;
+  /** For a retryable attempt (Job name): the trial its pod died on, which its retry runs last. */
+  readonly runLast?: ReadonlyMap<string, string>;
 }
 
 export interface Plan {
@@ -56,7 +58,9 @@ export function plan(input: PlanInput): Plan {
     if (last !== undefined && !input.retryable.has(jobName(experiment, generation, b, last))) continue;
     if (active + due.length >= spec.execution.parallelism) break;
     const attempt = last === undefined ? 0 : last + 1;
-    due.push({ name: jobName(experiment, generation, b, attempt), generation, batch: b, attempt, trials: open });
+    const culprit = last === undefined ? undefined : input.runLast?.get(jobName(experiment, generation, b, last));
+    const ordered = culprit ? [...open.filter((t) => t.name !== culprit), ...open.filter((t) => t.name === culprit)] : open;
+    due.push({ name: jobName(experiment, generation, b, attempt), generation, batch: b, attempt, trials: ordered });
   }
   return { create, jobs: due };
 }

@@ -167,7 +167,7 @@ export class Reconciler {
     const failed = [...pass.trials.values()].filter((t) => t.status?.phase === 'Failed').length;
     const overBudget = overFailureBudget(failed, pass.spec);
     const candidates = engine.done ? [] : engine.ask();
-    const work = engine.done || overBudget ? { create: [], jobs: [] } : plan({ experiment: pass.experiment, spec: pass.spec, generation: engine.generation, candidates, trials: pass.trials, jobs: pass.jobs, retryable: harvested.retryable });
+    const work = engine.done || overBudget ? { create: [], jobs: [] } : plan({ experiment: pass.experiment, spec: pass.spec, generation: engine.generation, candidates, trials: pass.trials, jobs: pass.jobs, retryable: harvested.retryable, runLast: harvested.runLast });
     let activeJobs: number;
     let more = false;
     try {

@@ -21,6 +21,23 @@ export function decodeResults(message: string, trials: readonly string[]): Map<s
   return out;
 }
 
+/**
+ * What a pod that died mid-batch left in its message (the evaluator rewrites it after each
+ * trial): the results of these trials it holds, and the trial it was evaluating. Undefined when
+ * the message is no batch result (a crash before the first write leaves its log tail there).
+ */
+export function decodePartialResults(message: string, trials: readonly string[]): { results: Map<string, BatchTrialResult>; running?: string } | undefined {
+  let batch;
+  try {
+    batch = decodeBatchResult(message);
+  } catch {
+    return undefined;
+  }
+  const wanted = new Set(trials);
+  const results = new Map(batch.trials.filter((t) => wanted.has(t.name)).map((t) => [t.name, t]));
+  return { results, ...(batch.running !== undefined && wanted.has(batch.running) ? { running: batch.running } : {}) };
+}
+
 /** Why a pod's evaluator failed: exit code, reason and the tail of its message or log. */
 export function describeTermination(pod: string, term: k8s.V1ContainerStateTerminated | undefined): string {
   if (!term) return `pod ${pod} left no terminated evaluator container`;

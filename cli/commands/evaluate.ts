@@ -5,6 +5,8 @@
 // operator's mounted ConfigMap), else RWENAS_SPEC (or --spec-json),
 // the batch from RWENAS_BATCH (or --batch-file), and the compact batch result
 // (evaluator/protocol.ts) written to --termination-log (default /dev/termination-log).
+// Each genome runs in a worker thread (evaluator/local/): an exception, an exhausted heap or a
+// genome past --genome-timeout fails that trial only.
 // Exit: 0 when every trial got a report (Failed trials included: their reasons are results);
 // 2 for invalid input; 1 when evaluation could not start (e.g. the data set is missing).
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +14,9 @@ import type { Command } from 'commander';
 import { loadManifest, ManifestError, resolveManifest } from '../../search/experiment/load.js';
 import type { ExperimentManifest } from '../../search/experiment/spec.js';
 import { encodeBatchResult, parseBatchRequest, TERMINATION_LOG, type BatchRequest } from '../../evaluator/protocol.js';
-import { Evaluator } from '../../evaluator/evaluate.js';
+import type { TrialReport } from '../../evaluator/evaluate.js';
+import type { Executor } from '../../evaluator/local/executor.js';
+import { executorFor } from '../../evaluator/local/executors.js';
 import { CliError, collect, EXIT } from '../errors.js';
 import { checkGenome, readManifest } from '../manifest.js';
 
@@ -24,6 +28,7 @@ interface EvaluateOptions {
   set: string[];
   engine?: string;
   terminationLog?: string | boolean;
+  genomeTimeout?: string;
 }
 
 async function manifestFrom(opts: EvaluateOptions): Promise<ExperimentManifest> {
@@ -66,6 +71,7 @@ export function registerEvaluate(program: Command): void {
     .option('--batch-file <path>', 'batch {"trials":[{"name":..,"genome":..}]}; else RWENAS_BATCH')
     .option('--set <path=value>', 'override a field, e.g. spec.evaluation.rwe.trainSamples=1000 (repeatable)', collect, [])
     .option('--engine <engine>', 'onnx, tfjs or auto (overrides spec.evaluation.engine)')
+    .option('--genome-timeout <seconds>', 'a genome whose evaluation takes longer fails, and the batch goes on (default spec.execution.genomeTimeoutSeconds)')
     .option('--termination-log [path]', `write the compact batch result there (default ${TERMINATION_LOG})`)
     .action(async (opts: EvaluateOptions) => {
       if (opts.engine !== undefined && !['onnx', 'tfjs', 'auto'].includes(opts.engine)) {
@@ -73,33 +79,57 @@ export function registerEvaluate(program: Command): void {
       }
       const manifest = await manifestFrom(opts);
       const batch = await batchFrom(opts);
-      let evaluator: Evaluator;
+      const genomeTimeoutMs = 1000 * genomeTimeoutSeconds(opts.genomeTimeout, manifest.spec.execution.genomeTimeoutSeconds);
+      const log = terminationLogPath(opts.terminationLog);
+      let executor: Executor;
       try {
-        evaluator = await Evaluator.create(manifest.spec, opts.engine ? { engine: opts.engine as 'onnx' | 'tfjs' | 'auto' } : {});
+        executor = await executorFor(manifest.spec, 1, { genomeTimeoutMs, ...(opts.engine ? { engine: opts.engine as 'onnx' | 'tfjs' | 'auto' } : {}) });
       } catch (err) {
         throw new CliError([`rwenas evaluate: ${(err as Error).message}`], EXIT.failed);
       }
-      const reports = [];
       try {
-        for (const { name, genome } of batch.trials) {
-          const report = await evaluator.evaluate({ trial: name, genome });
-          reports.push(report);
-          // Printed as before trials were named: the batch's name (pod form) instead of `trial`.
-          const { trial: _trial, ...printed } = report;
-          const named = opts.genome.length > 0 ? {} : { name };
-          process.stdout.write(`${JSON.stringify({ ...named, ...printed })}\n`);
-        }
+        await evaluateBatch(executor, batch, log, opts.genome.length > 0);
       } finally {
-        await evaluator.close();
-      }
-      if (opts.terminationLog !== undefined && opts.terminationLog !== false) {
-        const path = opts.terminationLog === true ? TERMINATION_LOG : opts.terminationLog;
-        const stats = reports.find((r) => r.stats?.engine)?.stats;
-        const text = encodeBatchResult({
-          ...(stats ? { engine: `${String(stats.engine)}/${String(stats.backend)}` } : {}),
-          trials: reports.map((r) => ({ name: r.trial, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
-        });
-        await writeFile(path, text);
+        await executor.close();
       }
     });
+}
+
+function genomeTimeoutSeconds(flag: string | undefined, fallback: number): number {
+  if (flag === undefined) return fallback;
+  const n = Number(flag);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError([`--genome-timeout: expected a number of seconds > 0, got ${JSON.stringify(flag)}`], EXIT.invalid);
+  return n;
+}
+
+function terminationLogPath(option: string | boolean | undefined): string | undefined {
+  if (option === undefined || option === false) return undefined;
+  return option === true ? TERMINATION_LOG : option;
+}
+
+/**
+ * Evaluates the batch one trial at a time (one worker thread: an exception, a heap exhausted or
+ * a genome past its timeout fails that trial only) and rewrites the termination log before and
+ * after each trial, so a pod killed mid-batch leaves what it finished and the trial it died on.
+ */
+async function evaluateBatch(executor: Executor, batch: BatchRequest, log: string | undefined, anonymous: boolean): Promise<void> {
+  const reports: TrialReport[] = [];
+  const write = async (running: string | undefined) => {
+    if (log === undefined) return;
+    const stats = reports.find((r) => r.stats?.engine)?.stats;
+    await writeFile(log, encodeBatchResult({
+      ...(stats ? { engine: `${String(stats.engine)}/${String(stats.backend)}` } : {}),
+      ...(running !== undefined ? { running } : {}),
+      trials: reports.map((r) => ({ name: r.trial, status: r.status, objectives: r.objectives, durationMs: r.durationMs, ...(r.reason ? { reason: r.reason } : {}) })),
+    }));
+  };
+  for (const { name, genome } of batch.trials) {
+    await write(name);
+    const [report] = await executor.evaluate([{ trial: name, genome }]);
+    reports.push(report);
+    // Printed as before trials were named: the batch's name (pod form) instead of `trial`.
+    const { trial: _trial, ...printed } = report;
+    process.stdout.write(`${JSON.stringify({ ...(anonymous ? {} : { name }), ...printed })}\n`);
+  }
+  await write(undefined);
 }

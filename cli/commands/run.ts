@@ -80,7 +80,7 @@ async function prepare(file: string, opts: RunOptions): Promise<Run> {
   }
   const workers = positiveInt('--workers', opts.workers, Math.min(4, availableParallelism()));
   const stopAfter = positiveInt('--stop-after', opts.stopAfter, Infinity);
-  const genomeTimeoutMs = 1000 * positiveSeconds('--genome-timeout', opts.genomeTimeout, 1800);
+  const genomeTimeoutMs = 1000 * positiveSeconds('--genome-timeout', opts.genomeTimeout, spec.execution.genomeTimeoutSeconds);
   const out = new RunDir(resolve(opts.out ?? `out/${metadata.name}`));
   const { Progress } = await import('../progress.js');
   const progress = new Progress(logFormat, plannedEvaluations(spec), spec.algorithm.generations);
@@ -284,6 +284,6 @@ export function registerRun(program: Command): void {
     .option('--resume', 'continue the run whose state.json is in the output directory')
     .option('--force', 'replace the results of an earlier run in the output directory')
     .option('--stop-after <n>', 'stop after n generations (state.json kept; continue with --resume)')
-    .option('--genome-timeout <seconds>', 'a genome whose evaluation takes longer fails and its worker is replaced (default 1800)')
+    .option('--genome-timeout <seconds>', 'a genome whose evaluation takes longer fails and its worker is replaced (default spec.execution.genomeTimeoutSeconds, 1800)')
     .action((file: string, opts: RunOptions) => run(file, opts));
 }

@@ -4,6 +4,8 @@
 //   RWENAS_TEST_FAULT=throw:GENOME   an uncaught exception while evaluating GENOME
 //   RWENAS_TEST_FAULT=oom:GENOME     allocate until the worker's heap is exhausted
 //   RWENAS_TEST_FAULT=hang:GENOME    never finish GENOME
+//   RWENAS_TEST_FAULT=kill:GENOME    SIGKILL the whole process while evaluating GENOME, as the
+//                                    kernel's OOM killer ends a container over its memory limit
 //   RWENAS_TEST_FAULT=nostart:N      every worker started after the first N fails to start
 // Several faults are separated by commas.
 const faults = (process.env.RWENAS_TEST_FAULT ?? '')
@@ -26,5 +28,6 @@ export function injectFault(genome: string): void {
       for (;;) hoard.push(new Array(1 << 16).fill({ genome }));
     }
     if (kind === 'hang') for (;;);
+    if (kind === 'kill') process.kill(process.pid, 'SIGKILL');
   }
 }

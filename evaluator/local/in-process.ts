@@ -2,6 +2,7 @@
 import type { ExperimentSpec } from '../../search/experiment/spec.js';
 import { Evaluator, type EvaluatorOptions, type TrialReport, type TrialRequest } from '../evaluate.js';
 import type { Executor } from './executor.js';
+import { injectFault } from './faults.js';
 
 export class InProcessExecutor implements Executor {
   private closed = false;
@@ -15,6 +16,7 @@ export class InProcessExecutor implements Executor {
   async evaluate(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]> {
     const reports: TrialReport[] = [];
     for (const [i, t] of trials.entries()) {
+      injectFault(t.genome);
       const report = await this.evaluator.evaluate(t);
       // Closed meanwhile (^C): nothing more is reported.
       if (this.closed) break;

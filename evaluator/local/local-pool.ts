@@ -91,6 +91,8 @@ export class LocalPool implements Executor {
   private starts = 0;
   private closing = false;
   private abortBatch?: (err: Error) => void;
+  /** Replacements of dead workers still starting. */
+  private readonly restarts = new Set<Promise<Slot>>();
 
   private constructor(
     private readonly spec: ExperimentSpec,
@@ -134,9 +136,15 @@ export class LocalPool implements Executor {
     });
   }
 
-  evaluate(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]> {
-    if (this.closing) return Promise.reject(new PoolClosedError());
-    if (this.slots.length === 0 && trials.length > 0) return Promise.reject(new Error('no evaluator worker left (every restart failed)'));
+  async evaluate(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]> {
+    // A worker replaced after the last batch (its genome timed out) may still be starting.
+    if (this.slots.length === 0) await Promise.allSettled([...this.restarts]);
+    if (this.closing) throw new PoolClosedError();
+    if (this.slots.length === 0 && trials.length > 0) throw new Error('no evaluator worker left (every restart failed)');
+    return this.evaluateOn(trials, onResult);
+  }
+
+  private evaluateOn(trials: readonly TrialRequest[], onResult?: (report: TrialReport, index: number) => void): Promise<TrialReport[]> {
     const results: TrialReport[] = new Array(trials.length);
     const queue: Pending[] = trials.map((_, index) => ({ index, attempt: 1 }));
     let done = 0;
@@ -216,7 +224,10 @@ export class LocalPool implements Executor {
    * fewer workers; with none left, the batch fails (it would otherwise wait for ever).
    */
   private renew(dead: Slot, feed: (slot: Slot) => void, fail: (err: Error) => void): void {
-    this.replace(dead).then(feed, (err: Error) => {
+    const restart = this.replace(dead);
+    this.restarts.add(restart);
+    void restart.then(() => this.restarts.delete(restart), () => this.restarts.delete(restart));
+    restart.then(feed, (err: Error) => {
       if (err instanceof PoolClosedError) return;
       if (this.slots.length === 0) fail(new Error(`no evaluator worker left: a crashed worker could not be restarted: ${err.message}`));
       else for (const s of this.slots) if (!s.busy) feed(s);

@@ -53,6 +53,7 @@ export const SPEC_DEFAULTS: SpecDefaults = {
     maxFailedTrials: 10,
     backoffLimit: 2,
     timeoutSeconds: 3600,
+    genomeTimeoutSeconds: 1800,
     template: {},
   },
   suspend: false,

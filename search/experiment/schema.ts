@@ -340,6 +340,11 @@ export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
           maximum: L.timeoutSeconds,
           default: X.timeoutSeconds,
         }),
+        genomeTimeoutSeconds: int('Seconds one genome\'s evaluation may take before that trial Fails (the evaluator\'s worker thread is replaced and the rest of the batch goes on), in evaluator pods and under rwenas run (where --genome-timeout overrides it).', {
+          minimum: 1,
+          maximum: L.timeoutSeconds,
+          default: X.genomeTimeoutSeconds,
+        }),
         template: TEMPLATE_SCHEMA,
       },
       { default: {} },

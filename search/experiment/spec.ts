@@ -99,6 +99,8 @@ export interface ExecutionSpec {
   readonly backoffLimit: number;
   /** activeDeadlineSeconds of each evaluator Job. */
   readonly timeoutSeconds: number;
+  /** Seconds one genome's evaluation may take, in a pod or a local worker, before it Fails. */
+  readonly genomeTimeoutSeconds: number;
   /** Evaluator pod settings: the allow-listed part of a PodTemplateSpec (template.ts). */
   readonly template: PodTemplate;
 }

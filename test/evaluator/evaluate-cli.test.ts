@@ -52,6 +52,35 @@ test('pod form: spec and batch from the environment, compact result in the termi
   }
 });
 
+const CELL2 = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
+const CELL3 = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|nor_conv_3x3~2|';
+
+test('pod form: a process killed mid-batch (the OOM killer) leaves what it finished and the trial it died on; a hung genome fails alone', needsCifar(), () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rwenas-pod-'));
+  try {
+    const log = join(dir, 'termination-log');
+    const batch = JSON.stringify({ trials: [{ name: 't-a', genome: CELL }, { name: 't-b', genome: CELL2 }, { name: 't-c', genome: CELL3 }] });
+    const env = { RWENAS_SPEC: JSON.stringify(manifest()), RWENAS_BATCH: batch };
+    const killed = rwenas(['evaluate', '--termination-log', log], { ...env, RWENAS_TEST_FAULT: `kill:${CELL2}` });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const partial = decodeBatchResult(readFileSync(log, 'utf8'));
+    assert.deepEqual([partial.running, partial.trials.map((t) => [t.name, t.status])], ['t-b', [['t-a', 'Succeeded']]]);
+    // A genome past --genome-timeout fails; its worker is replaced and the batch goes on.
+    const hung = rwenas(['evaluate', '--termination-log', log, '--genome-timeout', '20'], { ...env, RWENAS_TEST_FAULT: `hang:${CELL2}` });
+    assert.equal(hung.status, 0, hung.stderr);
+    const done = decodeBatchResult(readFileSync(log, 'utf8'));
+    assert.equal(done.running, undefined, 'a finished batch names no running trial');
+    assert.deepEqual(done.trials.map((t) => [t.name, t.status]), [['t-a', 'Succeeded'], ['t-b', 'Failed'], ['t-c', 'Succeeded']]);
+    assert.match(done.trials[1].reason!, /timed out after 20 s/);
+    assert.equal(done.trials[0].objectives.error, partial.trials[0].objectives.error, 'the same result in both runs');
+    const bad = rwenas(['evaluate', '--termination-log', log, '--genome-timeout', '0'], env);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--genome-timeout: expected a number of seconds > 0, got "0"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('invalid input exits 2 naming the problem; a missing data set exits 1', () => {
   const noSpec = rwenas(['evaluate', '--genome', CELL], { RWENAS_SPEC: '' });
   assert.equal(noSpec.status, 2);

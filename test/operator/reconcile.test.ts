@@ -47,8 +47,8 @@ function job(batch: number, attempt: number, state: JobState, trialNames: string
     status: { conditions, ...(state === 'Complete' ? { completionTime: new Date(completedAt) } : {}) },
   } as k8s.V1Job;
 }
-function pod(jobObj: k8s.V1Job, message: string, exitCode = 0): k8s.V1Pod {
-  const terminated = { exitCode, message, finishedAt: new Date(NOW - 2000) };
+function pod(jobObj: k8s.V1Job, message: string, exitCode = 0, reason?: string): k8s.V1Pod {
+  const terminated = { exitCode, message, finishedAt: new Date(NOW - 2000), ...(reason ? { reason } : {}) };
   return { metadata: { name: `${jobObj.metadata!.name}-pod`, labels: { 'job-name': jobObj.metadata!.name! } }, status: { containerStatuses: [{ name: 'evaluator', state: { terminated } }] } } as unknown as k8s.V1Pod;
 }
 const podsOf = (list: k8s.V1Pod[]) => {
@@ -103,6 +103,43 @@ test('harvest: only the latest attempt of a batch is retried or failed; an earli
   assert.deepEqual(h3.running, [], 'the running attempt has no open trials left');
 });
 
+test('harvest: a pod killed mid-batch keeps what it finished; the rest is retried with the trial it died on last, and only attempts that finish nothing count against backoffLimit', () => {
+  const s = spec({ trialsPerJob: 4, backoffLimit: 1 });
+  const four = { experiment: EXP, batchTrials: (g: number, b: number) => (g === 0 ? names.slice(4 * b, 4 * b + 4) : []) };
+  const ok = (name: string) => ({ name, status: 'Succeeded' as const, objectives: { error: 9, params: 1, flops: 2 } });
+  // The evaluator rewrites its message after each trial; the OOM killer ends it on names[1].
+  const died = (finished: string[]) => encodeBatchResult({ running: names[1], trials: finished.map(ok) });
+  const a = [0, 1, 2, 3].map((n) => job(0, n, 'Failed', []));
+  const pods = podsOf([pod(a[0], died([names[0]]), 137, 'OOMKilled'), pod(a[1], died([names[2], names[3]]), 137, 'OOMKilled'), pod(a[2], died([]), 137, 'OOMKilled'), pod(a[3], died([]), 137, 'OOMKilled')]);
+  const base = { ...four, spec: s, required: requiredObjectives(s), podsByJob: pods, now: NOW };
+  const at = (i: number, job: k8s.V1Job) => trial(i, { phase: 'Succeeded', objectives: { error: 9, params: 1, flops: 2 }, job: job.metadata!.name!, attempts: 1 });
+  const open = (i: number) => trial(i, running(a[0].metadata!.name!));
+
+  const h0 = harvest({ ...base, trials: trialsOf([0, 1, 2, 3].map(open)), jobs: [a[0]] });
+  assert.deepEqual(h0.results.map((r) => [r.trial, r.status.phase, r.status.job]), [[names[0], 'Succeeded', a[0].metadata!.name]], 'the finished trial is kept');
+  assert.deepEqual([[...h0.retryable], [...h0.runLast]], [[a[0].metadata!.name], [[a[0].metadata!.name, names[1]]]]);
+  const t1 = trialsOf([at(0, a[0]), open(1), open(2), open(3)]);
+  const retry = plan({ experiment: EXP, spec: s, generation: 0, candidates, trials: t1, jobs: [a[0]], retryable: h0.retryable, runLast: h0.runLast }).jobs[0];
+  assert.deepEqual([retry.attempt, retry.trials.map((t) => t.name)], [1, [names[2], names[3], names[1]]], 'the trial the pod died on goes last');
+
+  const h1 = harvest({ ...base, trials: t1, jobs: [a[0], a[1]] });
+  assert.deepEqual(h1.results.map((r) => r.trial), [names[2], names[3]]);
+  assert.ok(h1.retryable.has(a[1].metadata!.name!), 'an attempt that finished trials is no strike');
+  const t2 = trialsOf([at(0, a[0]), open(1), at(2, a[1]), at(3, a[1])]);
+  const h2 = harvest({ ...base, trials: t2, jobs: a.slice(0, 3) });
+  assert.deepEqual([h2.results, [...h2.retryable]], [[], [a[2].metadata!.name]], 'one attempt finished nothing: within backoffLimit 1');
+  const h3 = harvest({ ...base, trials: t2, jobs: a });
+  assert.deepEqual(h3.results.map((r) => [r.trial, r.status.phase, r.status.reason]), [[names[1], 'Failed', 'EvaluationFailed']], 'only the culprit fails');
+  assert.match(h3.results[0].status.message!, new RegExp(`^failed 4 time\\(s\\), 2 of them finishing no trial \\(backoffLimit 1\\); last: pod .* exited 137 \\(OOMKilled\\).* while evaluating ${names[1]}$`));
+
+  // After a restart nothing was recorded yet: the same decisions, whatever order the Jobs come in.
+  const again = harvest({ ...base, trials: trialsOf([0, 1, 2, 3].map(open)), jobs: [a[1], a[0]] });
+  assert.deepEqual([again.results.map((r) => r.trial).sort(), [...again.retryable]], [[names[0], names[2], names[3]].sort(), [a[1].metadata!.name]]);
+  // A message that is no batch result (a crash's log tail) keeps nothing and is a strike.
+  const garbled = harvest({ ...base, trials: trialsOf([0, 1, 2, 3].map(open)), jobs: [a[0]], podsByJob: podsOf([pod(a[0], 'Killed', 137)]) });
+  assert.deepEqual([garbled.results, [...garbled.retryable], [...garbled.runLast]], [[], [a[0].metadata!.name], []]);
+});
+
 test('harvest: at backoffLimit the open trials fail with the last reason; a result without a required objective fails', () => {
   const s = spec({ backoffLimit: 1 });
   const a1 = job(0, 1, 'Failed', names.slice(0, 2));
@@ -110,7 +147,7 @@ test('harvest: at backoffLimit the open trials fail with the last reason; a resu
   const h = harvest({ ...planned, spec: s, required: requiredObjectives(s), trials, jobs: [a1], podsByJob: podsOf([pod(a1, 'boom', 1)]), now: NOW });
   assert.equal(h.retryable.size, 0);
   assert.deepEqual(h.results.map((r) => [r.status.phase, r.status.reason, r.status.attempts]), [['Failed', 'EvaluationFailed', 2], ['Failed', 'EvaluationFailed', 2]]);
-  assert.match(h.results[0].status.message!, /^failed 2 time\(s\) \(backoffLimit 1\); last: pod .* exited 1: boom$/);
+  assert.match(h.results[0].status.message!, /^failed 2 time\(s\), 2 of them finishing no trial \(backoffLimit 1\); last: pod .* exited 1: boom$/);
   const done = job(1, 0, 'Complete', names.slice(2, 4));
   const msg = encodeBatchResult({ trials: [{ name: names[2], status: 'Succeeded', objectives: { error: 9, params: 1 } }, { name: names[3], status: 'Failed', objectives: {}, reason: 'bad genome' }] });
   const h2 = harvest({ ...planned, spec: s, required: requiredObjectives(s), trials: trialsOf([trial(2), trial(3)]), jobs: [done], podsByJob: podsOf([pod(done, msg)]), now: NOW });
