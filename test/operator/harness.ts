@@ -149,15 +149,15 @@ export async function dataClaim(ns: string, claim: string, path: string): Promis
 }
 
 /** `rwenas run` of a manifest with the table at its local path; returns front.json and trials.jsonl. */
-export function runLocally(manifest: Record<string, unknown>): { front: { trial: string; genome: string; objectives: Record<string, number> }[]; genomes: string[] } {
+export function runLocally(manifest: Record<string, unknown>): { front: { trial: string; genome: string; objectives: Record<string, number> }[]; genomes: string[]; trials: { genome: string; status: string; objectives: Record<string, number> }[] } {
   const dir = mkdtempSync(join(tmpdir(), 'rwenas-local-'));
   const file = join(dir, 'experiment.yaml');
   writeFileSync(file, stringify(manifest));
   const r = spawnSync(process.execPath, [join(root, 'bin', 'rwenas'), 'run', file, '--out', join(dir, 'out'), '--log-format', 'json', '--set', `spec.evaluation.table.path=${tableCsv}`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`rwenas run failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const front = JSON.parse(readFileSync(join(dir, 'out', 'front.json'), 'utf8'));
-  const genomes = readFileSync(join(dir, 'out', 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).genome as string);
-  return { front, genomes };
+  const trials = readFileSync(join(dir, 'out', 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return { front, genomes: trials.map((t) => t.genome as string), trials };
 }
 
 export async function applyManifest(ns: string, manifest: Record<string, unknown>): Promise<void> {
