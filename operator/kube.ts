@@ -39,6 +39,19 @@ export function apiStatus(err: unknown): number | undefined {
   return err instanceof k8s.ApiException ? err.code : undefined;
 }
 
+/**
+ * Whether an error is the API's or the network's (an HTTP status, a refused, reset or timed-out
+ * connection) rather than the search's: such a fault passes, so it is retried, never a verdict.
+ */
+export function isApiFault(err: unknown, depth = 0): boolean {
+  if (err instanceof k8s.ApiException || err instanceof StaleWrite || err instanceof NotLeading) return true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (['AbortError', 'TimeoutError', 'FetchError'].includes(err.name) || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) return true;
+  // Wrapped with its context (`writing status of ...`, { cause }).
+  return depth < 4 && err.cause !== undefined && isApiFault(err.cause, depth + 1);
+}
+
 /** The API server's message for an API error (its Status.message), else the error text. */
 export function apiMessage(err: unknown): string {
   if (err instanceof k8s.ApiException) {

@@ -20,7 +20,7 @@ import { frontSummary, overFailureBudget, requiredObjectives } from '../search/s
 import type { Candidate } from '../search/trial.js';
 import { harvest, type Harvest, type Harvested } from './harvest.js';
 import { buildJob, evaluatorServiceAccount, isJobsPod, jobCoordinates, sameEvaluator, jobState, ownerRef, SPEC_KEY, specConfigMap, type JobRequest } from './jobs.js';
-import { apiMessage, apiStatus, NotLeading, StaleWrite, type Kube } from './kube.js';
+import { apiMessage, apiStatus, isApiFault, NotLeading, StaleWrite, type Kube } from './kube.js';
 import type { Metrics } from './metrics.js';
 import { batches, trialName } from './naming.js';
 import { plan, type Plan } from './plan.js';
@@ -159,8 +159,9 @@ export class Reconciler {
       await this.record(pass, harvested);
       engine = await this.replay(pass);
     } catch (err) {
-      // A stale view or a lost lease is no fault of the engine: retried, never a Failed phase.
-      if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
+      // A stale view, a lost lease or a refused or failed API call (a status write denied, a
+      // timeout) is no fault of the engine: retried with backoff, never a Failed phase.
+      if (isApiFault(err)) throw err;
       await this.writeStatus(pass.exp, withEvents(engineErrorStatus(pass, pass.locked, (err as Error).message), pass.events), pass.log);
       return {};
     }
@@ -463,7 +464,7 @@ export class Reconciler {
       return await this.kube.patchTrialStatus(ns, t.metadata.name, status, t.metadata.resourceVersion);
     } catch (err) {
       if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
-      throw new Error(`writing status of NASTrial ${t.metadata.name}: ${apiMessage(err)}`);
+      throw new Error(`writing status of NASTrial ${t.metadata.name}: ${apiMessage(err)}`, { cause: err });
     }
   }
 
@@ -475,7 +476,7 @@ export class Reconciler {
         await this.kube.patchExperimentStatus(ns, exp.metadata.name, patch, exp.metadata.resourceVersion);
       } catch (err) {
         if (err instanceof StaleWrite || err instanceof NotLeading) throw err;
-        throw new Error(`writing status of NASExperiment ${exp.metadata.name}: ${apiMessage(err)}`);
+        throw new Error(`writing status of NASExperiment ${exp.metadata.name}: ${apiMessage(err)}`, { cause: err });
       }
     }
     for (const e of update.events) {
