@@ -1,6 +1,7 @@
 // The process kubelet plays the kubelet faithfully enough for operator tests: restart policy
 // and back-off, graceful deletion ending in SIGKILL, init containers, PVC-backed volumes, and
-// in-pod API access through the projected ServiceAccount token (subject to RBAC).
+// in-pod API access through the projected ServiceAccount token (subject to RBAC), and image
+// pulls that fail.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +24,19 @@ describe('process kubelet', { skip: k8sSkip }, () => {
   after(async () => {
     if (ns) await deleteNamespace(ns);
     rmSync(host, { recursive: true, force: true });
+  });
+
+  test('an image on an unresolvable registry (*.invalid) fails its pull: ErrImagePull, then ImagePullBackOff, the pod Pending', async () => {
+    await apply(pod('nopull', { restartPolicy: 'Never', containers: [sh('main', 'echo never', { image: 'registry.invalid/busybox:1' })] }), ns);
+    const p = await waitFor('nopull to back off', async () => {
+      const p = await getJson(['pod', 'nopull', '-n', ns]);
+      return p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff' && p;
+    }, { timeoutMs: 30_000 });
+    assert.equal(p.status.phase, 'Pending');
+    assert.match(p.status.containerStatuses[0].state.waiting.message, /Back-off pulling image "registry\.invalid\/busybox:1"/);
+    const events = JSON.parse(await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=nopull', '-o', 'json'])).items;
+    assert.ok(events.some((e: Obj) => e.reason === 'Failed' && /Failed to pull image "registry\.invalid\/busybox:1".*no such host/.test(e.message)), 'a Failed event as the kubelet records it');
+    assert.equal(podLog(ns, 'nopull', 'main'), '', 'nothing ran');
   });
 
   test('OnFailure restarts a failing container with back-off until it succeeds', async () => {

@@ -189,4 +189,33 @@ describe('operator hardening on the test control plane', { skip }, () => {
     assert.equal(done.status.phase, 'Succeeded');
     assert.equal(done.status.conditions.find((c: { type: string }) => c.type === 'EvaluationsBlocked').status, 'False');
   });
+
+  test('an evaluator image that cannot be pulled shows as EvaluationsBlocked (ImagePullBackOff), and timeoutSeconds fails the attempt', async () => {
+    const ns = await namespace('op-nopull');
+    const op = await startOperator(ns, { identity: 'nopull-0' });
+    operators.push(op);
+    // A registry under the reserved .invalid domain: the (process) kubelet cannot resolve it.
+    const manifest = tableExperiment('nopull', { population: 4, generations: 0, trialsPerJob: 4, backoffLimit: 0, maxFailedTrials: 0 }) as {
+      spec: { execution: { timeoutSeconds?: number; template: { spec: { containers: { image: string }[] } } } };
+    };
+    manifest.spec.execution.template.spec.containers[0].image = 'registry.invalid/rwenas:0.0.0';
+    manifest.spec.execution.timeoutSeconds = 12;
+    await applyManifest(ns, manifest);
+    const blocked = await waitFor('nopull blocked', async () => {
+      const c = (await getJson(['nasexperiment', 'nopull', '-n', ns])).status?.conditions?.find((x: { type: string; status: string }) => x.type === 'EvaluationsBlocked' && x.status === 'True');
+      return c && /ImagePullBackOff|ErrImagePull/.test(c.message) ? c : undefined;
+    }, { timeoutMs: 60_000 });
+    assert.match(blocked.message, /^Job nopull-g0-b0-a0: pod nopull-g0-b0-a0-\S+ (ImagePullBackOff|ErrImagePull): .*registry\.invalid\/rwenas:0\.0\.0/);
+    const events = JSON.parse(await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=EvaluationsBlocked', '-o', 'json'])).items;
+    assert.ok(events.some((e: { involvedObject: { name: string } }) => e.involvedObject.name === 'nopull'), 'an EvaluationsBlocked Event');
+    // Not Running for ever: at timeoutSeconds the Job fails, and with no retries left its trials Fail.
+    const done = await waitPhase(ns, 'nopull', ['Succeeded', 'Failed'], 90_000);
+    assert.equal(done.status.phase, 'Failed');
+    const trials = await list(ns, 'nastrials', 'rwenas.dev/experiment=nopull');
+    assert.equal(trials.length, 4);
+    for (const t of trials) {
+      assert.equal(t.status.phase, 'Failed');
+      assert.match(t.status.message, /deadline|DeadlineExceeded/i);
+    }
+  });
 });

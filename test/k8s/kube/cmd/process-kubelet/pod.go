@@ -180,6 +180,9 @@ func (w *podWorker) run(ctx context.Context) {
 		})
 		defer t.Stop()
 	}
+	if !w.pullImages(ctx) {
+		return
+	}
 	for _, c := range w.inits {
 		// An init container must succeed before the next starts; Never means one failure fails the pod.
 		w.loop(ctx, c, spec.RestartPolicy != corev1.RestartPolicyNever, false)
@@ -230,6 +233,48 @@ func (w *podWorker) finish(ctx context.Context) {
 	w.push(ctx)
 	if deleting {
 		w.k.removePod(ctx, pod)
+	}
+}
+
+// unpullable: an image on a registry under the reserved .invalid domain (RFC 6761), which no
+// resolver answers, so its pull fails as any unreachable registry's does.
+func unpullable(image string) (string, bool) {
+	host, _, found := strings.Cut(image, "/")
+	return host, found && (host == "invalid" || strings.HasSuffix(host, ".invalid"))
+}
+
+// pullImages plays the kubelet's image pull: an unpullable image leaves its container Waiting
+// in ErrImagePull, then ImagePullBackOff (with the kubelet's Events), and the pod Pending until
+// it is deleted or its activeDeadlineSeconds ends it. Reports whether the containers may start.
+func (w *podWorker) pullImages(ctx context.Context) bool {
+	backoff := 2 * time.Second
+	for {
+		var failed []*container
+		for _, c := range w.all() {
+			if host, bad := unpullable(c.status.Image); bad {
+				failed = append(failed, c)
+				w.event(corev1.EventTypeWarning, "Failed", "Failed to pull image %q: failed to resolve reference %q: dial tcp: lookup %s: no such host", c.status.Image, c.status.Image, host)
+			}
+		}
+		if len(failed) == 0 {
+			return true
+		}
+		for _, c := range failed {
+			w.setWaiting([]*container{c}, "ErrImagePull", fmt.Sprintf("failed to pull and unpack image %q: no such host", c.status.Image))
+		}
+		w.push(ctx)
+		if !w.sleep(time.Second) {
+			return false
+		}
+		for _, c := range failed {
+			w.setWaiting([]*container{c}, "ImagePullBackOff", fmt.Sprintf("Back-off pulling image %q", c.status.Image))
+			w.event(corev1.EventTypeNormal, "BackOff", "Back-off pulling image %q", c.status.Image)
+		}
+		w.push(ctx)
+		if !w.sleep(backoff) {
+			return false
+		}
+		backoff = min(2*backoff, 30*time.Second)
 	}
 }
 
