@@ -63,6 +63,14 @@ describe('helm chart', { skip: noHelm }, () => {
     const old = helm(['template', 'rw', CHART, '--kube-version', '1.26.0']);
     assert.notEqual(old.status, 0);
     assert.match(old.stderr, /chart requires kubeVersion: >=1\.27\.0-0 which is incompatible with Kubernetes v1\.26\.0/);
+    // The admission policy's API is GA from 1.30: before, the chart says so instead of failing on apply.
+    const noPolicyApi = helm(['template', 'rw', CHART, '--kube-version', '1.29.4']);
+    assert.notEqual(noPolicyApi.status, 0);
+    assert.match(noPolicyApi.stderr, /admissionPolicy\.enabled: the ValidatingAdmissionPolicy needs Kubernetes >= 1\.30 .* this cluster is v1\.29\.4: upgrade, or set admissionPolicy\.enabled=false/);
+    const without = helm(['template', 'rw', CHART, '--kube-version', '1.29.4', '--set', 'admissionPolicy.enabled=false']);
+    assert.equal(without.status, 0, without.stderr);
+    assert.doesNotMatch(without.stdout, /kind: ValidatingAdmissionPolicy/);
+    assert.match(helm(['template', 'rw', CHART, '--kube-version', '1.30.0']).stdout, /kind: ValidatingAdmissionPolicy\n/);
   });
 
   test('helm lint --strict is clean with default and custom values', () => {
