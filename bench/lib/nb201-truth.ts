@@ -38,12 +38,18 @@ export function loadTruth(csvPath: string): Truth {
   return { table, reference, front, ceiling: hypervolume(front, reference) };
 }
 
+/** A genome's ground truth; throws for one not in the table. */
+export function trueCell(truth: Truth, genome: string): TrueCell {
+  const c = truth.table.get(nb201.serialize(nb201.parse(genome)));
+  if (!c) throw new Error(`genome ${genome} is not in the NB201 table`);
+  return c;
+}
+
 /** True hypervolume of a set of genomes (their true front), as a percentage of the true front's. */
 export function trueHvPercent(truth: Truth, genomes: Iterable<string>): number {
   const points: number[][] = [];
   for (const g of genomes) {
-    const c = truth.table.get(nb201.serialize(nb201.parse(g)));
-    if (!c) throw new Error(`genome ${g} is not in the NB201 table`);
+    const c = trueCell(truth, g);
     points.push([c.error, c.flops]);
   }
   if (points.length === 0) return 0;
