@@ -1,0 +1,79 @@
+// `node --import tsx bench/e2e-fronts.ts [--out /tmp/e2e]`: how much of what a search
+// evaluated a different choice of the returned front could keep, on the runs bench:e2e kept
+// (zero-cost configurations). For each run, from its trials.jsonl (the search itself is not
+// rerun): the returned front; the first 2 and 3 non-dominated layers; the cells within a band
+// of the estimated front (not dominated by more than δ in ln error, δ = 0.1 and 0.27, the
+// calibration's residual sd); the front re-chosen on score + w·ln(params); and the best any
+// re-ranking of the δ = 0.1 band could do (its true front). True hypervolume as % of the true
+// front's (as bench:e2e), with the number of cells returned. Figures are printed, never asserted.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ZERO_COST_CALIBRATIONS } from '../evaluator/estimators/calibration.js';
+import { dataDir } from './lib/groundtruth.js';
+import { loadTruth, trueCell, trueHvPercent } from './lib/nb201-truth.js';
+
+const { values: args } = parseArgs({ options: { out: { type: 'string', default: join('out', 'e2e') }, data: { type: 'string' } } });
+const truth = loadTruth(join(dataDir(args.data), 'nasbench201', 'nb201-cifar10.csv'));
+const map = ZERO_COST_CALIBRATIONS.nb201!.error!;
+
+interface Cell {
+  readonly genome: string;
+  readonly error: number;
+  readonly flops: number;
+  /** The combined score, recovered from the error map (error = exp(α − β·score)). */
+  readonly score: number;
+  readonly params: number;
+}
+
+function cells(file: string): Cell[] {
+  const trials = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { genome: string; status: string; objectives: Record<string, number> });
+  return trials
+    .filter((t) => t.status === 'Succeeded')
+    .map((t) => ({ genome: t.genome, error: t.objectives.error, flops: t.objectives.flops, params: t.objectives.params, score: (map.alpha - Math.log(Math.min(t.objectives.error, 99.999))) / map.beta }));
+}
+
+/** Cells no other cell beats on `better` with no more FLOPs (strictly on one of the two). */
+function front(cs: readonly Cell[], key: (c: Cell) => number): Cell[] {
+  return cs.filter((p) => !cs.some((q) => q.flops <= p.flops && key(q) >= key(p) && (q.flops < p.flops || key(q) > key(p))));
+}
+
+function layers(cs: readonly Cell[], k: number): Cell[] {
+  let rest = [...cs];
+  const out: Cell[] = [];
+  for (let i = 0; i < k && rest.length > 0; i++) {
+    const f = front(rest, (c) => -c.error);
+    out.push(...f);
+    rest = rest.filter((c) => !f.includes(c));
+  }
+  return out;
+}
+
+const band = (cs: readonly Cell[], delta: number) => cs.filter((p) => !cs.some((q) => q.flops <= p.flops && Math.log(p.error) - Math.log(q.error) > delta));
+const trueFront = (cs: readonly Cell[]) => front(cs, (c) => -trueCell(truth, c.genome).error);
+
+const CHOICES: [string, (cs: Cell[]) => Cell[]][] = [
+  ['returned front', (cs) => front(cs, (c) => -c.error)],
+  ['2 layers', (cs) => layers(cs, 2)],
+  ['3 layers', (cs) => layers(cs, 3)],
+  ['band δ 0.1', (cs) => band(cs, 0.1)],
+  ['band δ 0.27', (cs) => band(cs, 0.27)],
+  ['score + 1·ln params', (cs) => front(cs, (c) => c.score + Math.log(c.params))],
+  ['score + 4·ln params', (cs) => front(cs, (c) => c.score + 4 * Math.log(c.params))],
+  ['best re-ranking of band δ 0.1', (cs) => trueFront(band(cs, 0.1))],
+  ['everything evaluated', (cs) => cs],
+];
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+for (const budget of ['220', '1000']) {
+  for (const config of ['nsga2-zero-cost', 'random-zero-cost']) {
+    const runs = [1, 2, 3, 4, 5].map((s) => join(args.out, budget, config, String(s))).filter((d) => existsSync(join(d, 'summary.json')));
+    if (runs.length === 0) continue;
+    const all = runs.map((d) => cells(join(d, 'run', 'trials.jsonl')));
+    console.log(`\n${budget} evaluations, ${config}, ${runs.length} seed(s): true HV % (cells returned), mean over seeds`);
+    for (const [name, choose] of CHOICES) {
+      const picked = all.map(choose);
+      console.log(`  ${name.padEnd(32)} ${mean(picked.map((p) => trueHvPercent(truth, p.map((c) => c.genome)))).toFixed(1).padStart(5)}  (${mean(picked.map((p) => p.length)).toFixed(0)})`);
+    }
+  }
+}
