@@ -13,7 +13,8 @@
 // - `objectives`: error (percent, rounded to 4 decimals), params and flops (integers); a
 //   Failed trial carries whatever was computed before it failed (usually params and flops);
 // - `durationMs`: whole milliseconds of that trial's evaluation;
-// - `reason` (Failed only): shortened, with a trailing "…", as far as needed to fit the budget;
+// - `reason` (always for Failed; for Succeeded only a degenerate network's note): shortened,
+//   with a trailing "…", as far as needed to fit the budget;
 // - `engine`: engine/backend that ran the batch (absent for `table`);
 // - `running` (while the batch runs): the trial being evaluated. The pod rewrites the message
 //   before and after each trial, so a pod killed mid-batch (OOM killer, eviction) leaves the
@@ -74,7 +75,7 @@ export function encodeBatchResult(result: BatchResult, limit = TERMINATION_MESSA
         status: t.status,
         objectives: compactObjectives(t.objectives),
         ...(t.durationMs !== undefined ? { durationMs: Math.round(t.durationMs) } : {}),
-        ...(t.status === 'Failed' ? { reason: shorten(t.reason ?? 'unknown', reasonMax) } : {}),
+        ...(t.status === 'Failed' || t.reason ? { reason: shorten(t.reason ?? 'unknown', reasonMax) } : {}),
       })),
     });
   let text = build(Infinity);

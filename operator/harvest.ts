@@ -102,6 +102,8 @@ export function resultStatus(t: TrialObject | undefined, r: TrialResult & { dura
     attempts: attempt + 1,
     ...(r.durationMs !== undefined ? { durationSeconds: r.durationMs / 1000 } : {}),
     ...(r.status === 'Failed' ? { reason: r.reason && /^[A-Z][A-Za-z]*$/.test(r.reason) ? r.reason : 'EvaluationFailed', message: message ?? r.reason ?? 'the evaluation failed' } : {}),
+    // A Succeeded trial's note (a degenerate network recorded at the worst error) says why.
+    ...(r.status === 'Succeeded' && r.reason ? { message: r.reason } : {}),
     startTime: t?.status?.startTime ?? at,
     completionTime: at,
   };

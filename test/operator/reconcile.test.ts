@@ -152,6 +152,11 @@ test('harvest: at backoffLimit the open trials fail with the last reason; a resu
   const msg = encodeBatchResult({ trials: [{ name: names[2], status: 'Succeeded', objectives: { error: 9, params: 1 } }, { name: names[3], status: 'Failed', objectives: {}, reason: 'bad genome' }] });
   const h2 = harvest({ ...planned, spec: s, required: requiredObjectives(s), trials: trialsOf([trial(2), trial(3)]), jobs: [done], podsByJob: podsOf([pod(done, msg)]), now: NOW });
   assert.deepEqual(h2.results.map((r) => [r.status.phase, r.status.message]), [['Failed', 'the evaluator reported no flops'], ['Failed', 'bad genome']]);
+  // A degenerate network is Succeeded at the worst error; its note reaches the NASTrial's message.
+  const note = 'degenerate network, recorded with the worst error (100%): NASWOT kernel is singular';
+  const degenerate = encodeBatchResult({ trials: [{ name: names[2], status: 'Succeeded', objectives: { error: 100, params: 1, flops: 2 }, reason: note }, { name: names[3], status: 'Succeeded', objectives: { error: 9, params: 1, flops: 2 } }] });
+  const h3 = harvest({ ...planned, spec: s, required: requiredObjectives(s), trials: trialsOf([trial(2), trial(3)]), jobs: [done], podsByJob: podsOf([pod(done, degenerate)]), now: NOW });
+  assert.deepEqual(h3.results.map((r) => [r.status.phase, r.status.message, r.status.reason]), [['Succeeded', note, undefined], ['Succeeded', undefined, undefined]]);
 });
 
 test('plan: trials to create, batches of trialsPerJob, parallelism counting running Jobs, nothing for final batches', () => {
