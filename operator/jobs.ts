@@ -197,6 +197,9 @@ export function buildJob(exp: ExperimentObject, spec: ExperimentSpec, req: JobRe
     spec: {
       // Retries are the operator's (one Job per attempt), so each attempt's result stays readable.
       backoffLimit: 0,
+      // Except a pod disrupted by the cluster (evicted, preempted, its node drained or lost): no
+      // fault of its genomes, so the Job starts a new pod without an attempt being spent.
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
       completions: 1,
       parallelism: 1,
       // A pod that never starts (image pull, scheduling, admission) or hangs fails its attempt.
