@@ -109,6 +109,11 @@ export function resultStatus(t: TrialObject | undefined, r: TrialResult & { dura
   };
 }
 
+/** A trial whose batch spent its attempts: Failed, saying why. */
+function exhaustedStatus(t: TrialObject | undefined, trial: string, job: string, attempt: number, at: string, message: string): TrialStatus {
+  return resultStatus(t, { trial, status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, job, attempt, at, message);
+}
+
 export function harvest(input: HarvestInput): Harvest {
   const { spec, trials, jobs, now } = input;
   const latest = latestAttempts(input.experiment, jobs);
@@ -144,14 +149,13 @@ export function harvest(input: HarvestInput): Harvest {
     if (left.length === 0) continue;
     out.failures.push({ generation, job: jname, attempt, reason: read.failure });
     const strikes = attempt + 1 - progressAttempts(input, generation, batch, done);
-    if (strikes > spec.execution.backoffLimit) {
-      const message = `failed ${attempt + 1} time(s), ${strikes} of them finishing no trial (backoffLimit ${spec.execution.backoffLimit}); last: ${read.failure}${read.running ? ` while evaluating ${read.running}` : ''}`;
-      const at = new Date(now).toISOString();
-      for (const n of left) record(n, resultStatus(trials.get(n), { trial: n, status: 'Failed', objectives: {}, reason: 'EvaluationFailed' }, jname, attempt, at, message));
-    } else {
+    if (strikes <= spec.execution.backoffLimit) {
       out.retryable.add(jname);
       if (read.running && left.includes(read.running)) out.runLast.set(jname, read.running);
+      continue;
     }
+    const message = `failed ${attempt + 1} time(s), ${strikes} of them finishing no trial (backoffLimit ${spec.execution.backoffLimit}); last: ${read.failure}${read.running ? ` while evaluating ${read.running}` : ''}`;
+    for (const n of left) record(n, exhaustedStatus(trials.get(n), n, jname, attempt, new Date(now).toISOString(), message));
   }
   return requeueAfterMs === undefined ? out : { ...out, requeueAfterMs };
 }
