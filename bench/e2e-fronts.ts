@@ -5,7 +5,9 @@
 // of the estimated front (not dominated by more than δ in ln error, δ = 0.1 and 0.27, the
 // calibration's residual sd); the front re-chosen on score + w·ln(params); and the best any
 // re-ranking of the δ = 0.1 band could do (its true front). True hypervolume as % of the true
-// front's (as bench:e2e), with the number of cells returned. Figures are printed, never asserted.
+// front's (as bench:e2e), with the number of cells returned. Then one bias: how many cells of
+// the returned fronts, and of the evaluated sets' true fronts, have `none` on the cell's
+// input-to-output edge, and how overrated they are. Figures are printed, never asserted.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -65,6 +67,17 @@ const CHOICES: [string, (cs: Cell[]) => Cell[]][] = [
 ];
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** `none` on edge 0→3: the first op of the third node's group (|op~0|+|op~0|op~1|+|op~0|…). */
+const cutsResidual = (genome: string) => genome.split('+')[2]?.split('|')[1]?.startsWith('none~') ?? false;
+
+function residualBias(all: readonly Cell[][]): string {
+  const returned = all.flatMap((cs) => front(cs, (c) => -c.error));
+  const best = all.flatMap(trueFront);
+  const cut = returned.filter((c) => cutsResidual(c.genome));
+  const kept = returned.filter((c) => !cutsResidual(c.genome));
+  const bias = (cs: Cell[]) => (cs.length ? mean(cs.map((c) => c.error - trueCell(truth, c.genome).error)).toFixed(2) : '–');
+  return `none on edge 0→3: ${cut.length}/${returned.length} returned-front cells (estimated − true error ${bias(cut)} points, the others ${bias(kept)}), ${best.filter((c) => cutsResidual(c.genome)).length}/${best.length} of the evaluated sets' true fronts`;
+}
 for (const budget of ['220', '1000']) {
   for (const config of ['nsga2-zero-cost', 'random-zero-cost']) {
     const runs = [1, 2, 3, 4, 5].map((s) => join(args.out, budget, config, String(s))).filter((d) => existsSync(join(d, 'summary.json')));
@@ -75,5 +88,6 @@ for (const budget of ['220', '1000']) {
       const picked = all.map(choose);
       console.log(`  ${name.padEnd(32)} ${mean(picked.map((p) => trueHvPercent(truth, p.map((c) => c.genome)))).toFixed(1).padStart(5)}  (${mean(picked.map((p) => p.length)).toFixed(0)})`);
     }
+    console.log(`  ${residualBias(all)}`);
   }
 }
