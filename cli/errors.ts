@@ -19,3 +19,19 @@ export class CliError extends Error {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** A flag's integer >= 1, or the fallback when it is absent. */
+export function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError([`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`], EXIT.invalid);
+  return n;
+}
+
+/** Seconds (a positive number) of a flag such as --genome-timeout. */
+export function positiveSeconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError([`${flag}: expected a number of seconds > 0, got ${JSON.stringify(value)}`], EXIT.invalid);
+  return n;
+}

@@ -17,7 +17,7 @@ import { encodeBatchResult, parseBatchRequest, TERMINATION_LOG, type BatchReques
 import type { TrialReport } from '../../evaluator/evaluate.js';
 import type { Executor } from '../../evaluator/local/executor.js';
 import { executorFor } from '../../evaluator/local/executors.js';
-import { CliError, collect, EXIT } from '../errors.js';
+import { CliError, collect, EXIT, positiveSeconds } from '../errors.js';
 import { checkGenome, readManifest } from '../manifest.js';
 
 interface EvaluateOptions {
@@ -79,7 +79,7 @@ export function registerEvaluate(program: Command): void {
       }
       const manifest = await manifestFrom(opts);
       const batch = await batchFrom(opts);
-      const genomeTimeoutMs = 1000 * genomeTimeoutSeconds(opts.genomeTimeout, manifest.spec.execution.genomeTimeoutSeconds);
+      const genomeTimeoutMs = 1000 * positiveSeconds('--genome-timeout', opts.genomeTimeout, manifest.spec.execution.genomeTimeoutSeconds);
       const log = terminationLogPath(opts.terminationLog);
       let executor: Executor;
       try {
@@ -93,13 +93,6 @@ export function registerEvaluate(program: Command): void {
         await executor.close();
       }
     });
-}
-
-function genomeTimeoutSeconds(flag: string | undefined, fallback: number): number {
-  if (flag === undefined) return fallback;
-  const n = Number(flag);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError([`--genome-timeout: expected a number of seconds > 0, got ${JSON.stringify(flag)}`], EXIT.invalid);
-  return n;
 }
 
 function terminationLogPath(option: string | boolean | undefined): string | undefined {

@@ -21,7 +21,7 @@ import { spaceByName } from '../../search/spaces/index.js';
 import type { TrialReport } from '../../evaluator/evaluate.js';
 import type { Executor } from '../../evaluator/local/executor.js';
 import { localDataset } from '../dataset.js';
-import { CliError, collect, EXIT } from '../errors.js';
+import { CliError, collect, EXIT, positiveInt, positiveSeconds } from '../errors.js';
 import { readManifest } from '../manifest.js';
 import { RunDir } from '../outputs.js';
 import { planResume } from '../resume.js';
@@ -51,21 +51,6 @@ interface Run {
   readonly workers: number;
   readonly stopAfter: number;
   readonly genomeTimeoutMs: number;
-}
-
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError([`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`], EXIT.invalid);
-  return n;
-}
-
-/** Seconds (a positive number) of a flag such as --genome-timeout. */
-function positiveSeconds(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError([`${flag}: expected a number of seconds > 0, got ${JSON.stringify(value)}`], EXIT.invalid);
-  return n;
 }
 
 // Evaluators, plotting and logging load only when a run needs them, so `rwenas validate` starts fast.
