@@ -5,27 +5,21 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { apply, createNamespace, deleteNamespace, k8sSkip, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
-import { applyManifest, comparable, DATA_CLAIM, dataClaim, dataDir, experiment, installCrds, list, runLocally, startOperator, tableCsv, tableExperiment, waitPhase, type OperatorProcess } from './harness.js';
+import { apply, k8sSkip, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
+import { applyManifest, comparable, e2eFixture, experiment, list, runLocally, startOperator, tableCsv, tableExperiment, waitPhase } from './harness.js';
 
 const skip = k8sSkip || (!existsSync(tableCsv) && process.env.CI !== 'true' ? `no NAS-Bench-201 table at ${tableCsv}` : false);
 
 describe('API faults on the test control plane', { skip }, () => {
-  const operators: OperatorProcess[] = [];
-  let ns = '';
-  let pv = '';
+  const { operators, namespace, cleanup } = e2eFixture();
   const policy = `rwenas-test-deny-trial-status-${process.pid}`;
   after(async () => {
-    for (const op of operators) await op.kill('SIGTERM');
     await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', policy, '--ignore-not-found']);
-    if (ns) await deleteNamespace(ns);
-    if (pv) await kubectl(['delete', 'pv', pv, '--wait=false']);
+    await cleanup();
   });
 
   test('NASTrial status writes denied by admission for a while: retried, and the experiment still Succeeds with rwenas run\'s front', async () => {
-    await installCrds();
-    ns = await createNamespace('op-apifault');
-    pv = await dataClaim(ns, DATA_CLAIM, dataDir);
+    const ns = await namespace('op-apifault');
     await apply({
       apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: policy },
       spec: {

@@ -7,7 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { apply, getJson, kubeconfigPath, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
+import { apply, createNamespace, deleteNamespace, getJson, kubeconfigPath, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
 
 export const root = new URL('../../', import.meta.url).pathname;
 export const dataDir = process.env.RWENAS_DATA_DIR ?? join(root, '..', 'shared', 'data');
@@ -249,6 +249,31 @@ export async function apiProxy(): Promise<{ kubeconfig: string; freeze(): void; 
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+/**
+ * A test file's namespaces, each with the CRDs installed and the data claim bound, and the
+ * operators it started (push them to `operators`); `cleanup()` (in `after`) removes them all.
+ */
+export function e2eFixture(): { operators: OperatorProcess[]; namespace(prefix: string): Promise<string>; cleanup(): Promise<void> } {
+  const operators: OperatorProcess[] = [];
+  const namespaces: string[] = [];
+  const volumes: string[] = [];
+  return {
+    operators,
+    async namespace(prefix) {
+      await installCrds();
+      const ns = await createNamespace(prefix);
+      namespaces.push(ns);
+      volumes.push(await dataClaim(ns, DATA_CLAIM, dataDir));
+      return ns;
+    },
+    async cleanup() {
+      for (const op of operators) await op.kill('SIGTERM');
+      for (const ns of namespaces) await deleteNamespace(ns);
+      for (const pv of volumes) await kubectl(['delete', 'pv', pv, '--wait=false']);
     },
   };
 }

@@ -5,28 +5,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { createNamespace, deleteNamespace, k8sSkip, kubectl, kubectlOk, waitFor } from '../k8s/cluster.js';
-import { applyManifest, DATA_CLAIM, dataClaim, dataDir, installCrds, list, runLocally, startOperator, tableCsv, tableExperiment, waitPhase, type OperatorProcess } from './harness.js';
+import { k8sSkip, kubectlOk, waitFor } from '../k8s/cluster.js';
+import { applyManifest, e2eFixture, list, runLocally, startOperator, tableCsv, tableExperiment, waitPhase } from './harness.js';
 
 const skip = k8sSkip || (!existsSync(tableCsv) && process.env.CI !== 'true' ? `no NAS-Bench-201 table at ${tableCsv}` : false);
 
 describe('evaluator pod faults', { skip }, () => {
-  const operators: OperatorProcess[] = [];
-  const namespaces: string[] = [];
-  const volumes: string[] = [];
-  after(async () => {
-    for (const op of operators) await op.kill('SIGTERM');
-    for (const ns of namespaces) await deleteNamespace(ns);
-    for (const pv of volumes) await kubectl(['delete', 'pv', pv, '--wait=false']);
-  });
-
-  async function namespace(prefix: string): Promise<string> {
-    await installCrds();
-    const ns = await createNamespace(prefix);
-    namespaces.push(ns);
-    volumes.push(await dataClaim(ns, DATA_CLAIM, dataDir));
-    return ns;
-  }
+  const { operators, namespace, cleanup } = e2eFixture();
+  after(cleanup);
 
   test('a genome that gets its pod OOM-killed fails alone; the rest of its batch is evaluated and recorded', async () => {
     const ns = await namespace('op-isolate');
