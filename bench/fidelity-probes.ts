@@ -12,6 +12,7 @@ import { makeRweProbe, parseRweSettings } from './lib/rwe-probe.js';
 import { makeProxyProbe } from './lib/proxy-probe.js';
 import { makeGradientProbe } from './lib/gradient-probe.js';
 import { GRADIENT_PROXIES } from '../evaluator/estimators/proxies/gradient-probe.js';
+import type { NetworkOptions } from '../search/space.js';
 
 const reference: Probe = {
   name: 'reference',
@@ -61,6 +62,8 @@ export interface ProbeOptions {
   readonly proxyBatch?: number;
   /** Images MeCo reads in the forward-proxy probe (8 adds MeCo-8). */
   readonly mecoImages?: 1 | 8;
+  /** Overrides of the forward and gradient probes' proxy network (`--proxy-size cells=5`). */
+  readonly proxySize?: NetworkOptions;
 }
 
 export async function makeProbes(names: readonly string[], options: ProbeOptions = {}): Promise<Probe[]> {
@@ -75,9 +78,9 @@ export async function makeProbes(names: readonly string[], options: ProbeOptions
       // gradients or gradients:synflow+zico (a subset: the WASM backend is slow).
       const only = n.includes(':') ? (n.split(':')[1].split('+') as (typeof GRADIENT_PROXIES)[number][]) : GRADIENT_PROXIES;
       for (const g of only) if (!GRADIENT_PROXIES.includes(g)) throw new Error(`--probes ${n}: unknown gradient proxy ${g} (have ${GRADIENT_PROXIES.join(', ')})`);
-      out.push(makeGradientProbe(dir, options.proxyBatch ?? 64, only));
+      out.push(makeGradientProbe(dir, options.proxyBatch ?? 64, only, options.proxySize));
     } else if (n === 'proxies') {
-      out.push(await makeProxyProbe(dir, options.proxyBatch ?? 64, options.mecoImages ?? 8));
+      out.push(await makeProxyProbe(dir, options.proxyBatch ?? 64, options.mecoImages ?? 8, 2, options.proxySize));
     } else if (n === 'shipped') out.push(await makeShippedProbe(dir, options.shippedSets ?? []));
     else throw new Error(`--probes: unknown probe ${n} (have ${PROBE_NAMES.join(', ')})`);
   }

@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     rwe: { type: 'string' },
     'proxy-batch': { type: 'string', default: '64' },
     'meco-images': { type: 'string', default: '8' },
+    'proxy-size': { type: 'string' },
     'shipped-set': { type: 'string' },
     limit: { type: 'string' },
     cache: { type: 'string', default: join('out', 'fidelity', 'measurements.jsonl') },
@@ -46,9 +47,11 @@ if (args.help) {
   console.log(`usage: npm run bench:fidelity -- [--quick] [--space nb201,darts] [--size N] [--seeds 1,2]
   [--probes ${PROBE_NAMES.join(',')}] [--samples tune,confirm] [--data DIR] [--cifar10 DIR] [--cache FILE | --no-cache]
   [--rwe key=value,...] [--shipped-set 'PATH=VALUE;...'] [--limit N] [--proxy-batch 64] [--meco-images 8|1]
+  [--proxy-size cells=N,channels=N]
 --quick: 30 architectures per sample, seed 1 (smoke run); --size: architectures per NB201 sample (default 200);
 --limit: only the first N of each sample (for calibration on a prefix; tables then cover N);
---rwe: settings of the rwe probe, e.g. channels=16,cells=1,train=1000,validation=500,epochs=20,features=last@1+all@1.`);
+--rwe: settings of the rwe probe, e.g. channels=16,cells=1,train=1000,validation=500,epochs=20,features=last@1+all@1;
+--proxy-size: the forward and gradient proxies' network instead of the space's proxy (its fit is written to zero-cost-<space>-<size>.json).`);
   process.exit(0);
 }
 
@@ -68,13 +71,28 @@ const dir = dataDir(args.data);
 const cache = new MeasurementCache(args['no-cache'] ? undefined : args.cache);
 const mecoImages = Number(args['meco-images']);
 if (mecoImages !== 1 && mecoImages !== 8) throw new Error(`--meco-images: expected 1 or 8, got ${args['meco-images']}`);
+const proxySize = parseProxySize(args['proxy-size']);
 const probes: Probe[] = await makeProbes(args.probes.split(','), {
   rwe: args.rwe,
   cifar10: args.cifar10,
   shippedSets: args['shipped-set']?.split(';').filter((x) => x !== ''),
   proxyBatch: intList(args['proxy-batch'], 'proxy-batch')[0],
   mecoImages,
+  proxySize,
 });
+
+/** `cells=5,channels=8` → network options; only those two fields, positive integers. */
+function parseProxySize(text: string | undefined): { cells?: number; channels?: number } {
+  if (text === undefined) return {};
+  const out: { cells?: number; channels?: number } = {};
+  for (const part of text.split(',')) {
+    const [key, value] = part.split('=');
+    const n = Number(value);
+    if ((key !== 'cells' && key !== 'channels') || !Number.isInteger(n) || n < 1) throw new Error(`--proxy-size: expected cells=N and/or channels=N (positive integers), got ${part}`);
+    out[key] = n;
+  }
+  return out;
+}
 
 // Fixed sampling seeds: the samples must not move when estimator seeds change.
 function samples(space: BenchSpace): Split {
@@ -195,7 +213,8 @@ function zeroCost(space: BenchSpace, bySample: BySample): Series[] {
   console.error(`${space}: zero-cost fit: ${fit.steps.join('; ')}`);
   console.error(`${space}: zero-cost record: ${JSON.stringify(record)}`);
   mkdirSync(join('out', 'fidelity'), { recursive: true });
-  writeFileSync(join('out', 'fidelity', `zero-cost-${space}.json`), JSON.stringify(record, null, 2) + '\n');
+  const sized = Object.entries(proxySize).map(([k, v]) => `-${k}${v}`).join('');
+  writeFileSync(join('out', 'fidelity', `zero-cost-${space}${sized}.json`), JSON.stringify(record, null, 2) + '\n');
   const out: Series[] = [];
   const label = `zero-cost fitted (${fit.terms.map((t) => `${t.weight}·${t.feature}`).join(' + ')})`;
   const shipped = ZERO_COST_CALIBRATIONS[space === 'nb201' ? 'nb201' : 'darts'];

@@ -3,6 +3,7 @@
 // so tables can be recomputed, and interrupted runs resumed, without evaluating again.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { NetworkOptions } from '../../search/space.js';
 import type { Architecture } from './groundtruth.js';
 
 export type BenchSpace = 'nb201' | 'darts';
@@ -32,6 +33,12 @@ export interface Measurement extends Partial<ProbeResult> {
   /** Set when the evaluation failed; the architecture then ranks last for every estimator of the probe. */
   readonly error?: string;
 }
+
+/** A network-size override as a cache-key suffix: `{ cells: 5 }` → `,cells=5` (empty for none). */
+export const sizeKey = (size: NetworkOptions): string =>
+  Object.entries(size)
+    .map(([k, v]) => `,${k}=${v}`)
+    .join('');
 
 const keyOf = (m: Pick<Measurement, 'probe' | 'space' | 'seed' | 'genome'>) => `${m.probe}|${m.space}|${m.seed}|${m.genome}`;
 
