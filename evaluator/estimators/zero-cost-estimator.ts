@@ -1,4 +1,4 @@
-// The `zero-cost` method: the forward-only proxies of the proxy network (NASWOT, SWAP, MeCo,
+// The `zero-cost` method: the forward-only proxies of its calibrated network (NASWOT, SWAP, MeCo,
 // Zen-score, AZ-NAS expressivity/progressivity, on ONNX Runtime) and the final network's
 // params/FLOPs, combined by the space's calibration (calibration.ts) into one score; `error`
 // is that score mapped to an estimated test error in percent where the space has ground truth,
@@ -20,7 +20,8 @@ export function zeroCostCalibrationFor(spec: ExperimentSpec, space: SearchSpace)
   if (!cal) {
     throw new Error(`spec.evaluation.method: zero-cost has no calibration for search space ${space.name} (calibrated: ${Object.keys(ZERO_COST_CALIBRATIONS).join(', ')}); use naswot or rwe`);
   }
-  const proxy = { ...space.defaults.proxy, ...definedOnly(spec.searchSpace.proxy) };
+  // zero-cost measures its calibration's network; an override is accepted only where it says the same.
+  const proxy = { ...cal.proxy, ...definedOnly(spec.searchSpace.proxy) };
   for (const key of ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const) {
     if (proxy[key] !== cal.proxy[key]) {
       throw new Error(
@@ -58,9 +59,11 @@ export function zeroCost(): EstimatorFactory {
     if (options.engine === 'tfjs') throw new Error('--engine tfjs: zero-cost runs on ONNX Runtime; use auto or onnx');
     const engine = await OnnxEngine.create({ threads: options.threads ?? spec.evaluation.threads });
     const probe = ForwardProxyProbe.create({ dataset: await resolveDataset(spec.evaluation.dataset), seed: spec.algorithm.seed, batch: cal.batch, engine, mecoImages: cal.mecoImages });
+    // Zen-score's passes are skipped where no term reads it (and left out of the trial's stats).
+    const zen = cal.terms.some((t) => t.feature === 'zen');
     return {
       estimate: async (genome, canonical, { params, flops }) => {
-        const m = await probe.measure(space.build(genome, 'proxy', spec.searchSpace.proxy), genomeHash(space.name, canonical));
+        const m = await probe.measure(space.build(genome, 'proxy', cal.proxy), genomeHash(space.name, canonical), { zen });
         // Images the network cannot tell apart (NASWOT's singular kernel, measured whether or not
         // NASWOT is a term) or an infinite term: a degenerate network, recorded with the worst error.
         if (!Number.isFinite(m.scores.naswot)) throw new DegenerateNetworkError('NASWOT kernel is singular: images share identical ReLU codes (degenerate network)');
@@ -74,7 +77,8 @@ export function zeroCost(): EstimatorFactory {
             backend: engine.backend,
             errorKind: cal.error ? 'estimated test error (%)' : RANKING_SCORE,
             combinedScore: score,
-            proxies: m.scores,
+            // What was measured: Zen-score where skipped, MeCo-8 where MeCo reads one image, are left out.
+            proxies: Object.fromEntries(Object.entries(m.scores).filter(([, v]) => !Number.isNaN(v))),
             images: cal.batch,
             seconds: Math.round(m.seconds.total * 1000) / 1000,
           },

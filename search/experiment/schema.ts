@@ -144,23 +144,30 @@ const UNUSED_OPTION_RULES: CelRule[] = SPACE_NAMES.flatMap((space) =>
   ),
 );
 
-// naswot+params' and zero-cost's constants are fitted on each space's default proxy
-// (evaluator/estimators/calibration.ts refuses any other size at start-up; a test keeps the two in step).
+// naswot+params' constants are fitted on each space's default proxy (evaluator/estimators/calibration.ts
+// refuses any other size at start-up; a test keeps the two in step). zero-cost measures the network
+// its calibration names (nb201: NB201's 5 cells per stage, not the 1-cell default proxy), so it takes no override.
 const CALIBRATED_KEYS = ['channels', 'cells', 'widthMultiplier', 'inputSize'] as const;
-const CALIBRATED_METHODS = ['naswot+params', 'zero-cost'] as const;
-const calibratedCel = `self.evaluation.method in [${CALIBRATED_METHODS.map((m) => `'${m}'`).join(', ')}]`;
-const isCalibrated = (method: string) => (CALIBRATED_METHODS as readonly string[]).includes(method);
-const CALIBRATED_PROXY_RULES: CelRule[] = CALIBRATED_KEYS.map((key) => {
+const NASWOT_PARAMS_PROXY_RULES: CelRule[] = CALIBRATED_KEYS.map((key) => {
   const byName = SPACE_NAMES.reduceRight((rest, space) => (rest === '' ? literal(key, SPACES[space].defaults.proxy[key]) : `self.searchSpace.name == '${space}' ? ${literal(key, SPACES[space].defaults.proxy[key])} : ${rest}`), '');
   return rule(
-    `!(${calibratedCel}) || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
-    `${CALIBRATED_METHODS.join(' and ')} are calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
+    `self.evaluation.method != 'naswot+params' || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key}) || self.searchSpace.proxy.${key} == (${byName})`,
+    `naswot+params is calibrated on the space's default proxy (${SPACE_NAMES.map((sp) => `${sp} ${SPACES[sp].defaults.proxy[key]}`).join(', ')}); remove the override or use naswot`,
     (self: { evaluation: { method: string }; searchSpace: { name: SpaceName; proxy?: NetworkOptions } }) =>
-      !isCalibrated(self.evaluation.method) || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
+      self.evaluation.method !== 'naswot+params' || self.searchSpace.proxy?.[key] === undefined || self.searchSpace.proxy[key] === SPACES[self.searchSpace.name].defaults.proxy[key],
     `.searchSpace.proxy.${key}`,
     ['.evaluation.method', '.searchSpace.name', `.searchSpace.proxy.${key}`],
   );
 });
+const ZERO_COST_PROXY_RULES: CelRule[] = CALIBRATED_KEYS.map((key) =>
+  rule(
+    `self.evaluation.method != 'zero-cost' || !has(self.searchSpace.proxy) || !has(self.searchSpace.proxy.${key})`,
+    'zero-cost measures the network it was calibrated on (docs/fidelity.md); remove the override or use naswot',
+    (self: { evaluation: { method: string }; searchSpace: { proxy?: NetworkOptions } }) => self.evaluation.method !== 'zero-cost' || self.searchSpace.proxy?.[key] === undefined,
+    `.searchSpace.proxy.${key}`,
+    ['.evaluation.method', `.searchSpace.proxy.${key}`],
+  ),
+);
 
 // zero-cost was calibrated on ONNX Runtime's forward passes (evaluator/estimators/zero-cost-estimator.ts).
 const zeroCostOnOnnx = rule(
@@ -196,7 +203,7 @@ export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
           enum: ['nb201', 'darts', 'mobilenetv3'],
         }),
         final: networkOptions('final network, whose params and FLOPs are the complexity objectives'),
-        proxy: networkOptions('small proxy network that RWE and NASWOT run'),
+        proxy: networkOptions('small proxy network that RWE, NASWOT and naswot+params run (zero-cost measures its calibrated network and refuses an override)'),
       },
       { required: ['name'], 'x-kubernetes-validations': UNUSED_OPTION_RULES },
     ),
@@ -267,7 +274,7 @@ export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
     evaluation: obj(
       'How a candidate is evaluated: the method that gives its error, and that method\'s settings.',
       {
-        method: str('zero-cost (default): a calibrated combination of training-free proxies of the proxy network at random weights, run on ONNX Runtime, with per-space constants fitted on NAS-Bench-201/301 ground truth (docs/fidelity.md): nb201 MeCo-8 + SWAP + ¼·AZ-NAS progressivity on 64 images (Kendall τ 0.75–0.76 on held-out cells against NASWOT 0.64), darts NASWOT + SWAP − FLOPs + ¼·progressivity on 32 images (τ 0.53–0.54 against NASWOT 0.44); error is then an estimated test error in percent, exp(α − β·score) fitted to the ground truth (nb201 median deviation 1.6–1.8 points, darts 0.3); on mobilenetv3, which has no ground truth, error is a ranking score 100/(1 + e^score), not an error. Default proxy size and auto/onnx engine only (others are refused). rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight), naswot+params (NASWOT with the log of the final network\'s params, the previous default) or table (NAS-Bench-201 lookup, nb201 only).', {
+        method: str('zero-cost (default): a calibrated combination of training-free proxies of a network at random weights, run on ONNX Runtime, with per-space constants fitted on NAS-Bench-201/301 ground truth (docs/fidelity.md): nb201 MeCo-8 + ¼·SWAP of NB201\'s own network depth (16 channels, 5 cells per stage) on 64 images (Kendall τ 0.78–0.79 on held-out cells against NASWOT 0.64), darts NASWOT + SWAP − FLOPs + ¼·progressivity of the default proxy on 32 images (τ 0.53–0.54 against NASWOT 0.44); error is then an estimated test error in percent, exp(α − β·score) fitted to the ground truth (nb201 median deviation 1.9–2.0 points, darts 0.3); on mobilenetv3, which has no ground truth, error is a ranking score 100/(1 + e^score), not an error. It measures the network it was calibrated on, so searchSpace.proxy is refused, as is the tfjs engine. rwe (Random-Weight Evaluation, the paper\'s method), naswot (training-free score), rwe+naswot (a weighted mean of their errors, see rwe.naswotWeight), naswot+params (NASWOT with the log of the final network\'s params, the previous default) or table (NAS-Bench-201 lookup, nb201 only).', {
           enum: ['zero-cost', 'rwe', 'naswot', 'rwe+naswot', 'naswot+params', 'table'],
           default: E.method,
         }),
@@ -351,7 +358,7 @@ export const SPEC_SCHEMA: SchemaNode = withFixedFields(obj(
     ),
     suspend: { type: 'boolean', description: 'When true, no new evaluations start; false resumes.', default: D.suspend },
   },
-  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...CALIBRATED_PROXY_RULES, calibratedBatchFits, zeroCostOnOnnx] },
+  { required: ['searchSpace'], 'x-kubernetes-validations': [referencePointMatches, tableNeedsNb201, ...NASWOT_PARAMS_PROXY_RULES, ...ZERO_COST_PROXY_RULES, calibratedBatchFits, zeroCostOnOnnx] },
 ));
 
 /** The spec with the transition rules that keep its fixed fields fixed (fixed.ts). */

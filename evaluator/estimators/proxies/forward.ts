@@ -177,12 +177,15 @@ export class ForwardProxyProbe {
     return new ForwardProxyProbe(options, images, noise, noiseMixed);
   }
 
-  /** All forward proxies of one proxy network; `hash` (the genome hash) seeds its weights. */
-  async measure(graph: Graph, hash: string): Promise<ForwardMeasurement> {
+  /**
+   * All forward proxies of one proxy network; `hash` (the genome hash) seeds its weights.
+   * `zen: false` skips Zen-score's own pair of passes (a fifth of the cost) and reports it NaN.
+   */
+  async measure(graph: Graph, hash: string, { zen: withZen = true }: { zen?: boolean } = {}): Promise<ForwardMeasurement> {
     const t0 = performance.now();
     const he = await this.hePass(graph, hash);
     const t1 = performance.now();
-    const zen = await this.zenPass(graph, hash);
+    const zen = withZen ? await this.zenPass(graph, hash) : NaN;
     const t2 = performance.now();
     const pass = (t1 - t0) / 1000;
     const perProxy = Object.fromEntries(FORWARD_PROXIES.map((p) => [p, p === 'zen' ? (t2 - t1) / 1000 : he.shared + (he.own[p as Exclude<ForwardProxy, 'zen'>] ?? 0)])) as Record<ForwardProxy, number>;

@@ -160,7 +160,10 @@ test('size fields a space does not use, and proxy overrides under naswot+params 
   // The default value itself is accepted, as the space's builder accepts it.
   assert.deepEqual(problems(space('nb201', '').replace('  searchSpace:\n', '  searchSpace:\n    final: {widthMultiplier: 1}\n')), []);
   assert.deepEqual(problems(space('darts', '').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), [
-    "spec.searchSpace.proxy.channels: naswot+params and zero-cost are calibrated on the space's default proxy (nb201 16, darts 16, mobilenetv3 16); remove the override or use naswot",
+    'spec.searchSpace.proxy.channels: zero-cost measures the network it was calibrated on (docs/fidelity.md); remove the override or use naswot',
+  ]);
+  assert.deepEqual(problems(space('darts', '  evaluation: {method: naswot+params}\n').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), [
+    "spec.searchSpace.proxy.channels: naswot+params is calibrated on the space's default proxy (nb201 16, darts 16, mobilenetv3 16); remove the override or use naswot",
   ]);
   assert.deepEqual(problems(space('darts', '  evaluation: {method: naswot}\n').replace('  searchSpace:\n', '  searchSpace:\n    proxy: {channels: 8}\n')), []);
   assert.deepEqual(problems(space('nb201', '  evaluation: {method: zero-cost, engine: tfjs}\n')), [
