@@ -22,6 +22,9 @@ test('fidelity rows per method and space', () => {
   assert.ok(fidelityOf('darts', 'naswot').tables.some((t) => t.rows.some((r) => r[0] === 'naswot')));
   assert.ok(fidelityOf('nb201', 'rwe').tables.length > 0);
   for (const space of ['nb201', 'darts']) assert.ok(fidelityOf(space, 'zero-cost').tables.some((t) => t.rows.some((r) => r[1] === 'confirm')), `the default's confirm rows on ${space}`);
+  // nb201's default is the fit on NB201's own depth; the 1-cell fit and the 5-cell rows of other methods are not shown for them.
+  assert.ok(fidelityOf('nb201', 'zero-cost').tables.every((t) => t.title.includes("NB201's own depth")), 'zero-cost on nb201: the 5-cell fit only');
+  assert.ok(fidelityOf('nb201', 'naswot').tables.every((t) => !t.title.includes("NB201's own depth")), 'naswot on nb201: its own 1-cell proxy only');
   assert.deepEqual(fidelityOf('mobilenetv3', 'naswot').tables, [], 'nothing measured on mobilenetv3');
   assert.deepEqual(fidelityOf('nb201', 'table').tables, []);
   assert.ok(fidelityOf('nb201', 'naswot').defaults.rows.some((r) => r[0] === 'nb201'));
