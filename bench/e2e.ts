@@ -131,5 +131,59 @@ for (const budget of budgets) {
     }
     lines.push(`| ${c.label} | ${ran.join(', ') || 'none'} | ${summary(results.map((r) => r.front))} | ${summary(results.map((r) => r.evaluated))} | ${summary(results.map((r) => r.members))} | ${summary(results.map((r) => r.bias))} | ${results.length ? (results.reduce((a, r) => a + r.seconds, 0) / results.length / 60).toFixed(1) : '–'} |`);
   }
+  lines.push(...pairedLines(budget));
 }
 console.log(lines.join('\n'));
+
+/**
+ * NSGA-II against random search with the same method, paired by seed (same seed, same budget):
+ * the per-seed differences of the returned fronts' true HV, how many seeds NSGA-II wins, and
+ * the two-sided sign test's p (ties dropped), so "beats" is a claim with its evidence.
+ */
+function pairedLines(budget: string): string[] {
+  const out: string[] = [];
+  for (const method of new Set(configs.map((c) => c.method))) {
+    if (!configs.some((c) => c.algorithm === 'nsga2' && c.method === method) || !configs.some((c) => c.algorithm === 'random' && c.method === method)) continue;
+    const diffs: { seed: number; diff: number }[] = [];
+    for (const seed of seeds) {
+      const a = safeRun(budget, 'nsga2', method, seed);
+      const b = safeRun(budget, 'random', method, seed);
+      if (a && b) diffs.push({ seed, diff: a.front - b.front });
+    }
+    if (diffs.length === 0) continue;
+    const wins = diffs.filter((d) => d.diff > 0).length;
+    const losses = diffs.filter((d) => d.diff < 0).length;
+    const mean = diffs.reduce((s, d) => s + d.diff, 0) / diffs.length;
+    out.push(
+      `\nNSGA-II − random + ${method}, returned front, paired by seed: mean ${mean.toFixed(1)} points; NSGA-II ahead on ${wins} of ${diffs.length} seeds ` +
+        `(sign test p = ${signTestP(wins, losses).toFixed(3)}); per seed ${diffs.map((d) => `${d.seed}: ${d.diff >= 0 ? '+' : ''}${d.diff.toFixed(1)}`).join(', ')}`,
+    );
+  }
+  return out;
+}
+
+/** A kept run's result, or undefined where it has not run (or cannot be read). */
+function safeRun(budget: string, algorithm: string, method: string, seed: number): RunResult | undefined {
+  if (!existsSync(join(args.out, budget, `${algorithm}-${method}`, String(seed), 'summary.json'))) return undefined;
+  try {
+    return run(budget, algorithm, method, seed);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Two-sided exact sign test: P(a split at least this uneven | each seed a fair coin). */
+function signTestP(wins: number, losses: number): number {
+  const n = wins + losses;
+  if (n === 0) return 1;
+  const k = Math.min(wins, losses);
+  let tail = 0;
+  for (let i = 0; i <= k; i++) tail += binomial(n, i) / 2 ** n;
+  return Math.min(1, 2 * tail);
+}
+
+function binomial(n: number, k: number): number {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return c;
+}
