@@ -18,7 +18,7 @@ import { dataDir, loadNb201 } from './lib/groundtruth.js';
 import { nb201 } from '../search/spaces/nb201.js';
 import { loadTruth, trueCell, trueHvPercent } from './lib/nb201-truth.js';
 
-const { values: args } = parseArgs({ options: { out: { type: 'string', default: join('out', 'e2e') }, data: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { out: { type: 'string', default: join('out', 'e2e') }, seeds: { type: 'string', default: '1,2,3,4,5' }, data: { type: 'string' } } });
 const truth = loadTruth(join(dataDir(args.data), 'nasbench201', 'nb201-cifar10.csv'));
 const map = ZERO_COST_CALIBRATIONS.nb201!.error!;
 const acc12 = new Map(loadNb201(dataDir(args.data)).map((a) => [nb201.serialize(nb201.parse(a.genome)), a.extra.acc12]));
@@ -91,7 +91,7 @@ function residualBias(all: readonly Cell[][]): string {
 }
 for (const budget of ['220', '1000']) {
   for (const config of ['nsga2-zero-cost', 'random-zero-cost']) {
-    const runs = [1, 2, 3, 4, 5].map((s) => join(args.out, budget, config, String(s))).filter((d) => existsSync(join(d, 'summary.json')));
+    const runs = args.seeds.split(',').map((s) => join(args.out, budget, config, String(s))).filter((d) => existsSync(join(d, 'summary.json')));
     if (runs.length === 0) continue;
     const all = runs.map((d) => cells(join(d, 'run', 'trials.jsonl')));
     console.log(`\n${budget} evaluations, ${config}, ${runs.length} seed(s): true HV % (cells returned), mean over seeds`);
