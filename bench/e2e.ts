@@ -111,6 +111,9 @@ function run(budget: string, algorithm: string, method: string, seed: number): R
 
 const summary = (xs: number[]) => (xs.length ? `${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})` : '–');
 const lines: string[] = [];
+/** Each run's result, by budget/algorithm-method/seed, for the paired comparison. */
+const kept = new Map<string, RunResult>();
+const keyOf = (budget: string, algorithm: string, method: string, seed: number) => `${budget}/${algorithm}-${method}/${seed}`;
 for (const budget of budgets) {
   lines.push(`\n### ${budget} evaluations (NAS-Bench-201, error vs FLOPs; true HV as % of the true front's, mean (min–max) over the seeds that ran)\n`);
   lines.push('| search | seeds run | returned front | everything evaluated | front members | estimated − true error on the front (points) | minutes per run |');
@@ -123,6 +126,7 @@ for (const budget of budgets) {
         const r = run(budget, c.algorithm, c.method, seed);
         if (r) {
           results.push(r);
+          kept.set(keyOf(budget, c.algorithm, c.method, seed), r);
           ran.push(seed);
         }
       } catch (err) {
@@ -143,11 +147,10 @@ console.log(lines.join('\n'));
 function pairedLines(budget: string): string[] {
   const out: string[] = [];
   for (const method of new Set(configs.map((c) => c.method))) {
-    if (!configs.some((c) => c.algorithm === 'nsga2' && c.method === method) || !configs.some((c) => c.algorithm === 'random' && c.method === method)) continue;
     const diffs: { seed: number; diff: number }[] = [];
     for (const seed of seeds) {
-      const a = safeRun(budget, 'nsga2', method, seed);
-      const b = safeRun(budget, 'random', method, seed);
+      const a = kept.get(keyOf(budget, 'nsga2', method, seed));
+      const b = kept.get(keyOf(budget, 'random', method, seed));
       if (a && b) diffs.push({ seed, diff: a.front - b.front });
     }
     if (diffs.length === 0) continue;
@@ -160,16 +163,6 @@ function pairedLines(budget: string): string[] {
     );
   }
   return out;
-}
-
-/** A kept run's result, or undefined where it has not run (or cannot be read). */
-function safeRun(budget: string, algorithm: string, method: string, seed: number): RunResult | undefined {
-  if (!existsSync(join(args.out, budget, `${algorithm}-${method}`, String(seed), 'summary.json'))) return undefined;
-  try {
-    return run(budget, algorithm, method, seed);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Two-sided exact sign test: P(a split at least this uneven | each seed a fair coin). */
